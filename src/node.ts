@@ -1,0 +1,7 @@
+// Node-only entry: everything in index.ts plus opening by path, the ONNX Runtime engine and
+// file output (atomic, never overwriting unasked).
+
+export * from './index.js';
+export { openPath, nodeEngineFactory, type OpenPathOptions, type EngineChoice } from './node/open.js';
+export { readTensorFile, writeTensorFile } from './node/arrays.js';
+export { readFileLimited, writeFileAtomic } from './node/files.js';

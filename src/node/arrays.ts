@@ -1,0 +1,32 @@
+// Node-only: read a NumPy array from a path as float32 (with checks), write one atomically.
+
+import { readNpy, toFloat32, writeNpy } from '../io/npy.js';
+import type { Tensor } from '../tensor.js';
+import { readFileLimited, writeFileAtomic, DEFAULT_MAX_FILE_BYTES } from './files.js';
+
+/** Reads an `.npy` file as a float32 tensor. */
+export async function readTensorFile(path: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<Tensor> {
+  const arr = readNpy(await readFileLimited(path, maxFileBytes), { fileName: path });
+  return { shape: arr.shape, data: toFloat32(arr) };
+}
+
+/** Writes a float32 tensor as `.npy`, atomically; refuses to overwrite unless asked. */
+export async function writeTensorFile(path: string, t: Tensor, overwrite = false): Promise<void> {
+  await writeFileAtomic(path, writeNpy({ dtype: 'float32', shape: [...t.shape], data: t.data }), { overwrite });
+}
+
+/** Indices of samples holding NaN or infinite values (at most `limit`). */
+export function nonFiniteSamples(t: Tensor, limit = 20): number[] {
+  const n = t.shape[0] ?? 0;
+  const per = n === 0 ? 0 : t.data.length / n;
+  const bad: number[] = [];
+  for (let i = 0; i < n && bad.length < limit; i++) {
+    for (let j = i * per; j < (i + 1) * per; j++) {
+      if (!Number.isFinite(t.data[j]!)) {
+        bad.push(i);
+        break;
+      }
+    }
+  }
+  return bad;
+}
