@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'KERAS_WEIGHTS_MISMATCH'
   | 'KERAS_MISSING_FILE'
   | 'MS_PARSE'
+  // population-genetics data that does not fit the preprocessing asked for
+  | 'POPGEN_NO_TARGET'
   // models that cannot do what was asked
   | 'KERAS_LAMBDA'
   | 'KERAS_UNSUPPORTED_LAYER'
