@@ -46,3 +46,20 @@ export async function openModel(files: readonly InputFile[], options: OpenModelO
   const engine = await factory(graph);
   return new Model(artifacts, graph, engine, factory);
 }
+
+/**
+ * Wraps an in-memory Graph (built in code, e.g. model/presets.ts, or just trained) as a Model.
+ * `format` is reported as 'keras2-h5' with no version: the graph came from no file.
+ */
+export async function modelFromGraph(graph: Graph, options: { engine?: EngineFactory; name?: string } = {}): Promise<Model> {
+  const { engine: factory = referenceEngineFactory, name = 'in-memory graph' } = options;
+  const artifacts = {
+    format: 'keras2-h5' as const,
+    kerasVersion: null,
+    backend: null,
+    modelConfig: { class_name: 'Graph', config: null },
+    weights: new Map(),
+    fileName: name,
+  };
+  return new Model(artifacts, graph, await factory(graph), factory);
+}
