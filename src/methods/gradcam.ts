@@ -42,8 +42,7 @@ export async function gradCam(model: Model, x: Tensor, options: GradCamOptions):
   const c = checkClass(model.head, options.targetClass);
   const node = options.layer === undefined ? defaultGradCamLayer(model.graph) : resolveSpatial(model.graph, options.layer);
   const layout = spatialLayout(model.graph, node)!;
-  const engine = await model.logitEngineInstance();
-  const res = await engine.gradients([x], {
+  const res = await model.gradients([x], {
     score: { node: model.head.logitNode, seed: scoreSeed(model.head, c) },
     wrt: [node.name],
     ...(options.signal ? { signal: options.signal } : {}),

@@ -25,9 +25,8 @@ export interface AttributionResult {
 }
 
 async function gradBatch(model: Model, xs: Tensor, c: number, signal?: AbortSignal): Promise<{ scores: Float32Array; grads: Float32Array }> {
-  const engine = await model.logitEngineInstance();
   const input = model.logits.inputs[0]!;
-  const res = await engine.gradients([xs], { score: { node: model.head.logitNode, seed: scoreSeed(model.head, c) }, wrt: [input], ...(signal ? { signal } : {}) });
+  const res = await model.gradients([xs], { score: { node: model.head.logitNode, seed: scoreSeed(model.head, c) }, wrt: [input], ...(signal ? { signal } : {}) });
   return { scores: res.scores, grads: res.gradients.get(input)!.data };
 }
 

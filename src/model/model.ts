@@ -1,8 +1,9 @@
 // The opened model: artifacts read from disk, the translated graph, an engine, and the
 // questions every method asks (summary, head, predictions). Isomorphic: takes bytes.
 
-import { ArgumentError, formatShape, throwIfAborted } from '../errors.js';
-import type { Engine } from '../engine/engine.js';
+import { ArgumentError, UnsupportedError, formatShape, throwIfAborted } from '../errors.js';
+import type { Engine, GradientOptions, GradientResult } from '../engine/engine.js';
+import { createReferenceEngine } from '../engine/ref/engine.js';
 import type { KerasArtifacts, KerasFormat } from '../io/keras/artifacts.js';
 import type { Graph, Shape } from './ir.js';
 import { logitGraph, type HeadInfo } from './logits.js';
@@ -52,6 +53,7 @@ export class Model {
   readonly engine: Engine;
   private readonly engineFactory: EngineFactory;
   private logitEngine: Engine | undefined;
+  private referenceLogits: Engine | undefined;
 
   constructor(artifacts: KerasArtifacts, graph: Graph, engine: Engine, engineFactory: EngineFactory) {
     this.artifacts = artifacts;
@@ -80,6 +82,21 @@ export class Model {
   async logitEngineInstance(): Promise<Engine> {
     this.logitEngine ??= await this.engineFactory(this.logits);
     return this.logitEngine;
+  }
+
+  /**
+   * Gradients of a score on the logit graph. When the fast engine has no backward rule for a
+   * layer (UnsupportedError METHOD_UNSUPPORTED), the reference engine computes them instead.
+   */
+  async gradients(inputs: readonly Tensor[], options: GradientOptions): Promise<GradientResult & { engine: string }> {
+    const engine = await this.logitEngineInstance();
+    try {
+      return { ...(await engine.gradients(inputs, options)), engine: engine.name };
+    } catch (err) {
+      if (!(err instanceof UnsupportedError && err.code === 'METHOD_UNSUPPORTED') || engine.name === 'reference') throw err;
+      this.referenceLogits ??= createReferenceEngine(this.logits);
+      return { ...(await this.referenceLogits.gradients(inputs, options)), engine: 'reference' };
+    }
   }
 
   /** Keras-like summary as plain data. */
@@ -154,5 +171,6 @@ export class Model {
   async dispose(): Promise<void> {
     await this.engine.dispose();
     await this.logitEngine?.dispose();
+    await this.referenceLogits?.dispose();
   }
 }
