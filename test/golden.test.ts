@@ -14,6 +14,8 @@ import { fixture, haveFixtures } from './fixtures.js';
 import { readKeras } from '../src/io/keras/read.js';
 import { translateKeras } from '../src/model/translate.js';
 import { createReferenceEngine } from '../src/engine/ref/engine.js';
+import { createNodeOnnxEngine } from '../src/node/onnx.js';
+import type { Engine } from '../src/engine/engine.js';
 import { logitGraph } from '../src/model/logits.js';
 import { readNpy, toFloat32 } from '../src/io/npy.js';
 import { openHdf5 } from '../src/io/hdf5.js';
@@ -23,6 +25,13 @@ import type { Tensor } from '../src/tensor.js';
 import type { KerasArtifacts } from '../src/io/keras/artifacts.js';
 
 const RELATIVE_TOLERANCE = 1e-4;
+
+/** Every engine path runs the whole golden suite (issue: correctness on every engine). */
+type EngineMaker = (g: Graph) => Promise<Engine>;
+const ENGINES: [string, EngineMaker][] = [
+  ['reference', (g) => Promise.resolve(createReferenceEngine(g))],
+  ['onnxruntime-node', (g) => createNodeOnnxEngine(g, { threads: 1 })],
+];
 
 interface Row {
   id: string;
@@ -87,8 +96,8 @@ function checkStructure(graph: Graph, golden: { layers: GoldenLayer[]; total_par
 }
 
 /** Runs every node on the golden inputs; compares outputs (4 inputs) and each layer (input 0). */
-async function checkNumbers(id: string, graph: Graph, golden: { layers: GoldenLayer[] }): Promise<{ worst: number; where: string; layers: number }> {
-  const engine = createReferenceEngine(graph);
+async function checkNumbers(id: string, graph: Graph, golden: { layers: GoldenLayer[] }, makeEngine: EngineMaker): Promise<{ worst: number; where: string; layers: number }> {
+  const engine = await makeEngine(graph);
   try {
     const x = npy('goldens', id, 'inputs.npy');
     const res = await engine.run([x], { outputs: graph.nodes.map((n) => n.name) });
@@ -136,8 +145,10 @@ for (const row of manifest()) {
     }
     const graph = translateKeras(artifacts);
     checkStructure(graph, golden);
-    const r = await checkNumbers(row.id, graph, golden);
-    t.diagnostic(`${row.id}: worst abs error ${r.worst.toExponential(2)} at ${r.where} (outputs + ${r.layers} layer files)`);
+    for (const [engineName, make] of ENGINES) {
+      const r = await checkNumbers(row.id, graph, golden, make);
+      t.diagnostic(`${row.id} [${engineName}]: worst abs error ${r.worst.toExponential(2)} at ${r.where} (outputs + ${r.layers} layer files)`);
+    }
     if (golden.methods !== undefined) await checkLogit(row.id, graph, golden.methods, t);
   });
 }
