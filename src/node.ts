@@ -5,3 +5,5 @@ export * from './index.js';
 export { openPath, nodeEngineFactory, type OpenPathOptions, type EngineChoice } from './node/open.js';
 export { readTensorFile, writeTensorFile } from './node/arrays.js';
 export { readFileLimited, writeFileAtomic } from './node/files.js';
+export { writeFigure } from './node/figure.js';
+export { svgToPng } from './node/png.js';
