@@ -113,6 +113,12 @@ export function list(a: ParsedArgs, name: string): string[] {
 /** Renders the options table for help text. */
 export function formatFlags(specs: FlagSpecs): string {
   return Object.entries(specs)
-    .map(([name, s]) => `  ${s.alias !== undefined ? `-${s.alias}, ` : '    '}--${name.padEnd(16)} ${s.description}`)
+    .map(([name, s]) => {
+      // Descriptions may start with the flag's own usage ("--x <x.npy>  inputs"); show it once.
+      const usage = s.description.match(/^(-\w, )?--\S+( <[^>]+>| \S+\|\S+| "[^"]*")?\s+/);
+      const head = usage !== null ? s.description.slice(0, usage[0].length).trim() : `${s.alias !== undefined ? `-${s.alias}, ` : ''}--${name}`;
+      const text = usage !== null ? s.description.slice(usage[0].length) : s.description;
+      return `  ${head.padEnd(30)} ${text}`;
+    })
     .join('\n');
 }

@@ -14,6 +14,7 @@ import { readFileLimited, writeFileAtomic } from '../node/files.js';
 import { nonFiniteSamples, readTensorFile } from '../node/arrays.js';
 import { sha256Hex, toJsonable, type Provenance } from '../methods/provenance.js';
 import { VERSION } from '../version.js';
+import type { Model } from '../model/model.js';
 
 export const dataFlags: FlagSpecs = {
   ...modelFlags,
@@ -43,6 +44,15 @@ export async function loadData(args: ParsedArgs, io: CliIO, command: string): Pr
   const xPath = str(args, 'x');
   if (xPath === undefined) throw new ArgumentError('BAD_ARGUMENT', `'convscope ${command}' needs --x <x.npy>.`);
   const model = await openModelFromArgs(args, io, command);
+  try {
+    return await loadDataFor(model, args, io, xPath);
+  } catch (err) {
+    await model.dispose();
+    throw err;
+  }
+}
+
+async function loadDataFor(model: Model, args: ParsedArgs, io: CliIO, xPath: string): Promise<LoadedData> {
   const modelPath = resolve(io.cwd, args.positionals[0]!);
   const x = await readTensorFile(resolve(io.cwd, xPath));
   const bad = nonFiniteSamples(x);
@@ -81,6 +91,11 @@ export async function pickInput(args: ParsedArgs, data: Dataset): Promise<InputS
   const index = num(args, 'index');
   const cls = num(args, 'pick-class');
   const seed = num(args, 'seed');
+  if (index !== undefined && cls !== undefined) {
+    throw new ArgumentError('BAD_ARGUMENT', `Give --index (${index}) or --pick-class (${cls}), not both.`, {
+      hint: '--index takes that input; --pick-class draws one of that true class with --seed.',
+    });
+  }
   if (index !== undefined) return data.selectInput({ index });
   if (cls !== undefined || seed !== undefined) return data.selectInput({ ...(cls !== undefined ? { class: cls } : {}), seed: seed ?? 0 });
   return data.selectInput({ index: 0 });

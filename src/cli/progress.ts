@@ -6,8 +6,13 @@ import type { CliIO } from './io.js';
 /** Progress callback shape used throughout the library: done units out of total. */
 export type ProgressFn = (done: number, total: number, message?: string) => void;
 
-/** Creates a progress reporter for `label`; returns a no-op when stderr is not a terminal. */
-export function progressBar(io: CliIO, label: string, options: { force?: boolean } = {}): ProgressFn & { finish(): void } {
+/**
+ * Creates a progress reporter for `label`; returns a no-op when stderr is not a terminal.
+ * Options: `force` draws even when stderr is not a terminal (default false); `delayMs`: nothing
+ * is drawn before this many milliseconds, so work that ends sooner leaves no bar (default 1000).
+ */
+export function progressBar(io: CliIO, label: string, options: { force?: boolean; delayMs?: number } = {}): ProgressFn & { finish(): void } {
+  const { delayMs = 1000 } = options;
   const enabled = options.force === true || io.stderr.isTTY === true;
   const started = Date.now();
   let last = 0;
@@ -15,6 +20,7 @@ export function progressBar(io: CliIO, label: string, options: { force?: boolean
   const fn = ((done: number, total: number, message?: string) => {
     if (!enabled) return;
     const now = Date.now();
+    if (now - started < delayMs) return;
     if (done < total && now - last < 100) return;
     last = now;
     const width = 28;

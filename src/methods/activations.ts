@@ -5,7 +5,7 @@ import { ArgumentError, throwIfAborted } from '../errors.js';
 import type { Model } from '../model/model.js';
 import { createRng } from '../random.js';
 import { sizeOf, type Tensor } from '../tensor.js';
-import { resolveSpatial, spatialLayout, spatialNodes, toPlanes } from './layers.js';
+import { isActivationNode, resolveSpatial, spatialLayout, spatialNodes, toPlanes } from './layers.js';
 
 export interface ActivationsOptions {
   /** Layer name, or 1-based index among activation layers with feature maps. Default 1. */
@@ -74,11 +74,16 @@ export interface DeadFiltersResult {
 
 /**
  * Filters whose output is exactly zero at every position for every sampled input, per layer
- * with a feature-map output. A filter that is never non-zero carries no information downstream.
+ * that applies a non-linearity and outputs feature maps (Activation/ReLU layers and convolutions
+ * with a fused activation; every feature-map layer when there is none). A filter that is never
+ * non-zero carries no information downstream. Layers that only pass maps on (pooling, dropout,
+ * BatchNorm) are left out so a dead ReLU channel is counted once, not again after each of them.
  */
 export async function deadFilters(model: Model, x: Tensor, options: DeadFiltersOptions = {}): Promise<DeadFiltersResult> {
   const { nSamples = 256, seed = 0, batchSize = 32, signal, onProgress } = options;
   const n = model.checkInput(x);
+  if (!Number.isInteger(nSamples) || nSamples < 1) throw new ArgumentError('BAD_ARGUMENT', `Dead filters: nSamples must be a positive integer, got ${nSamples}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('BAD_ARGUMENT', `Dead filters: batchSize must be a positive integer, got ${batchSize}.`);
   const rng = createRng(seed);
   const all = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
@@ -86,7 +91,10 @@ export async function deadFilters(model: Model, x: Tensor, options: DeadFiltersO
     [all[i], all[j]] = [all[j]!, all[i]!];
   }
   const indices = all.slice(0, Math.min(nSamples, n)).sort((a, b) => a - b);
-  const nodes = spatialNodes(model.graph);
+  const spatial = spatialNodes(model.graph);
+  const acts = spatial.filter(isActivationNode);
+  const nodes = acts.length > 0 ? acts : spatial;
+  if (nodes.length === 0) throw new ArgumentError('BAD_ARGUMENT', 'This model has no layer with a spatial (feature-map) output, so it has no filters to check.');
   const layouts = nodes.map((nd) => spatialLayout(model.graph, nd)!);
   const alive = layouts.map((l) => new Uint8Array(l.channels));
   const per = sizeOf(x.shape.slice(1));

@@ -5,6 +5,7 @@
 
 import { ArgumentError, throwIfAborted } from '../errors.js';
 import { createRng } from '../random.js';
+import { checkClass } from './classes.js';
 import type { Dataset } from './dataset.js';
 import { gradCam } from './gradcam.js';
 import { saliency } from './gradients.js';
@@ -61,6 +62,11 @@ export interface ClassAverageResult {
 export async function classAverage(data: Dataset, options: ClassAverageOptions): Promise<ClassAverageResult> {
   const { method, nPerClass = 32, seed = 0, target = 'true', signal, onProgress } = options;
   if (data.labels === null) throw new ArgumentError('BAD_ARGUMENT', 'Class-average maps need labels (y); none were given.');
+  if (method !== 'occlusion' && method !== 'gradcam' && method !== 'saliency') {
+    throw new ArgumentError('BAD_ARGUMENT', `Class-average method must be occlusion, gradcam or saliency, got '${String(method)}'.`);
+  }
+  if (!Number.isInteger(nPerClass) || nPerClass < 1) throw new ArgumentError('BAD_ARGUMENT', `nPerClass must be a positive integer, got ${nPerClass}.`);
+  if (target !== 'true') checkClass(data.model.head, target);
   const layout = inputLayout(data.model);
   const { height: H, width: W } = layout;
   const rng = createRng(seed);

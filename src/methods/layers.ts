@@ -113,13 +113,16 @@ export function resolveSpatial(graph: Graph, layer: string | number | undefined)
   return n;
 }
 
-/** The default Grad-CAM layer: the last layer with a 2-D spatial output that is a convolution or an activation. */
+/**
+ * The default Grad-CAM layer: the last layer with a 2-D spatial output that is a convolution or
+ * an activation layer; for models without one (Conv1D models), the last such layer with a 1-D
+ * spatial output.
+ */
 export function defaultGradCamLayer(graph: Graph): Node {
-  const cands = spatialNodes(graph).filter((n) => {
-    const l = spatialLayout(graph, n);
-    return l !== null && (n.op.type === 'conv' || n.op.type === 'depthwiseConv' || n.op.type === 'activation');
-  });
-  const last = cands[cands.length - 1];
+  const cands = spatialNodes(graph).filter((n) => n.op.type === 'conv' || n.op.type === 'depthwiseConv' || n.op.type === 'activation');
+  const images = cands.filter((n) => spatialLayout(graph, n)!.rank === 2);
+  const pool = images.length > 0 ? images : cands;
+  const last = pool[pool.length - 1];
   if (last === undefined) throw new ArgumentError('BAD_ARGUMENT', 'This model has no convolution or activation layer with a spatial output for Grad-CAM.');
   return last;
 }

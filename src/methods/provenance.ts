@@ -18,7 +18,8 @@ export interface Provenance {
 
 /** SHA-256 of bytes as lowercase hex (Web Crypto: Node 20 and browsers). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes);
+  // SharedArrayBuffer-backed views are not accepted by digest(); ours never are.
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

@@ -84,3 +84,27 @@ export {
   type DocumentOptions,
   type TextOptions,
 } from './svg.js';
+export { composeFigure, panelOf, wrapText, type Panel, type ComposeOptions } from './compose.js';
+// Method figures: one per method result (src/render/figures.ts, figures-maps.ts).
+export {
+  renderInputFigure,
+  renderKernelsFigure,
+  renderActivationsFigure,
+  renderDeadFiltersFigure,
+  renderEmbeddingFigure,
+  renderConfusionFigure,
+  renderOcclusionFigure,
+  renderGradCamFigure,
+  renderAttributionFigure,
+  renderClassAverageFigure,
+  type KernelsFigureOptions,
+  type ActivationsFigureOptions,
+  type EmbeddingFigureOptions,
+  type OcclusionFigureOptions,
+  type AttributionFigureResult,
+  type ClassAverageFigureOptions,
+  type Verdict,
+  type FigureOptions,
+  type InputFigureOptions,
+} from './figures.js';
+export type { GradCamFigureOptions, AttributionFigureOptions } from './figures-maps.js';
