@@ -21,7 +21,7 @@ const SCRIPTS: [name: string, argv: string[]][] = [
   ['embed', []],
   ['popgen', []],
   ['train', []],
-  ['server', []],
+  ['dashboard', []],
 ];
 
 console.log(`convscope benchmarks on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, load ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);

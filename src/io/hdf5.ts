@@ -187,6 +187,16 @@ function lastHdf5Reason(diagnostics: string): string | undefined {
 
 const DAMAGED_HINT = 'The file may be truncated or damaged; re-download or re-save it.';
 
+/** HDF5 type classes of attributes read: integer, float, string, opaque bytes, enum (bools). */
+const READABLE_ATTR_CLASSES: ReadonlySet<number> = new Set([0, 1, 3, 5, 8]);
+/** Largest attribute read, in bytes of its fixed-size part (variable-length strings count 4 each). */
+const MAX_ATTR_BYTES = 64 * 1024 ** 2;
+/** Names of HDF5 type classes, for messages. */
+const ATTR_CLASS_NAMES: Readonly<Record<number, string>> = {
+  0: 'integer', 1: 'float', 2: 'time', 3: 'string', 4: 'bitfield', 5: 'opaque',
+  6: 'compound', 7: 'reference', 8: 'enum', 9: 'variable-length sequence', 10: 'array',
+};
+
 /**
  * Opens HDF5 bytes read-only. The bytes are written to h5wasm's in-memory file system under a
  * unique name (not copied: the file system keeps a view of them; HDF5 never writes to a file
@@ -321,6 +331,23 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
       const full = norm(p);
       return guard(`attribute '${name}' of '${full}'`, () => {
         if (!module.get_attribute_names(fileId, full).includes(name)) return undefined;
+        // Only fixed-layout classes are read. A damaged header can turn a string into a
+        // variable-length sequence whose length HDF5 then takes from uninitialised memory, and
+        // reading it can loop for minutes (found by fuzzing): refuse such types unread.
+        const meta = module.get_attribute_metadata(fileId, full, name);
+        if (!READABLE_ATTR_CLASSES.has(meta.type)) {
+          throw new FileFormatError('HDF5_CORRUPT', `Attribute '${name}' of '${full}' in '${fileName}' has HDF5 type class ${meta.type} (${ATTR_CLASS_NAMES[meta.type] ?? 'unknown'}); Keras stores strings and numbers only, so the file is damaged or not a Keras file.`, {
+            hint: DAMAGED_HINT,
+            details: { file: fileName, object: full, attribute: name, typeClass: meta.type },
+          });
+        }
+        const bytes = (meta.total_size ?? 1) * meta.size;
+        if (!(bytes <= MAX_ATTR_BYTES)) {
+          throw new FileFormatError('HDF5_CORRUPT', `Attribute '${name}' of '${full}' in '${fileName}' claims ${bytes} bytes (over ${MAX_ATTR_BYTES}); Keras attributes are far smaller, so the file is damaged.`, {
+            hint: DAMAGED_HINT,
+            details: { file: fileName, object: full, attribute: name, bytes },
+          });
+        }
         const attr = new api.Attribute(fileId, full, name);
         return decodeAttr(attr.value, attr.metadata.type === module.H5T_class_t.H5T_STRING.value);
       });

@@ -75,6 +75,8 @@ const DEFAULT_NAME = '<ms input>';
 const MAX_HEADER_LINES = 200;
 /** Longest line accepted (a haplotype row of 64 Mi sites). */
 const MAX_LINE_CHARS = 1 << 26;
+/** Largest haplotype matrix (cells) allocated from the command line's sample size before rows arrive. */
+const MAX_PREALLOCATED_CELLS = 1 << 26;
 /** Text is fed to the parser in pieces of this many bytes, so huge files never become one string. */
 const CHUNK_BYTES = 1 << 22;
 
@@ -324,7 +326,9 @@ export class MsParser {
     this.rowCount = 0;
     this.rows = [];
     const n = this.expectedSamples();
-    this.rowsKnown = n !== null ? new Uint8Array(n * this.sites) : null;
+    // Preallocate only what a plausible file holds: the command line is just text, and a huge
+    // (or hostile) sample size must not allocate before any row is read (found by fuzzing).
+    this.rowsKnown = n !== null && n * this.sites <= MAX_PREALLOCATED_CELLS ? new Uint8Array(n * this.sites) : null;
   }
 
   private rowLine(line: string): void {
