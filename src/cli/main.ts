@@ -12,7 +12,7 @@ function help(io: CliIO): void {
     'Usage: convscope <command> [options]   (convscope help <command> for details)',
     '',
     'Commands:',
-    ...commands.map((c: Command) => `  ${c.name.padEnd(12)} ${c.summary}`),
+    ...commands.map((c: Command) => `  ${c.name.padEnd(14)} ${c.summary}`),
     '',
     'Global options: --debug (show stack traces)',
   ];
