@@ -15,6 +15,9 @@ export const modelFlags: FlagSpecs = {
   engine: { kind: 'string', description: '--engine auto|onnx|reference  which engine runs the model (default auto)' },
   threads: { kind: 'integer', description: '--threads <n>  CPU threads for the ONNX engine (default 2)' },
   'max-file-bytes': { kind: 'integer', description: '--max-file-bytes <n>  largest file read (default 4 GiB)' },
+  'max-layers': { kind: 'integer', description: '--max-layers <n>  most layers a model may have, nested included (default 10000)' },
+  'max-params': { kind: 'integer', description: '--max-params <n>  most parameters a model may have (default 2^31)' },
+  'max-tensor-elements': { kind: 'integer', description: '--max-tensor-elements <n>  most values in one weight tensor (default 2^28)' },
 };
 
 /** Opens the model named by the first positional argument with the shared flags. */
@@ -30,12 +33,18 @@ export async function openModelFromArgs(args: ParsedArgs, io: CliIO, command: st
   const weights = str(args, 'weights');
   const startAfter = str(args, 'start-after');
   const threads = num(args, 'threads');
-  const maxFileBytes = num(args, 'max-file-bytes');
+  const limits: Record<string, number> = {};
+  for (const [flag, option] of [['max-file-bytes', 'maxFileBytes'], ['max-layers', 'maxLayers'], ['max-params', 'maxParams'], ['max-tensor-elements', 'maxTensorElements']] as const) {
+    const v = num(args, flag);
+    if (v === undefined) continue;
+    if (!(Number.isSafeInteger(v) && v > 0)) throw new ArgumentError('BAD_ARGUMENT', `--${flag} must be a positive integer, got ${v}.`);
+    limits[option] = v;
+  }
   return openPath(resolve(io.cwd, path), {
     engine: engine as EngineChoice,
     ...(weights !== undefined ? { weights: resolve(io.cwd, weights) } : {}),
     ...(startAfter !== undefined ? { startAfter } : {}),
     ...(threads !== undefined ? { threads } : {}),
-    ...(maxFileBytes !== undefined ? { maxFileBytes } : {}),
+    ...limits,
   });
 }

@@ -126,13 +126,42 @@ type H5Module = Awaited<H5wasmApi['ready']>;
 
 let loading: Promise<{ api: H5wasmApi; module: H5Module }> | undefined;
 let fileCounter = 0;
-/** Set once the wasm module has aborted: it cannot be used again in this process. */
-let aborted = false;
+/**
+ * Set when the wasm instance trapped (e.g. "memory access out of bounds") or aborted inside
+ * HDF5: its stack and HDF5's state are then unreliable, and every later call failed the same way
+ * (found by fuzzing). The next file gets a fresh instance.
+ */
+let poisoned = false;
+let instances = 0;
 
-/** Loads h5wasm once (lazily: a 4 MB wasm module that only HDF5 files need). */
+/** Loads h5wasm once (lazily: a 4 MB wasm module that only HDF5 files need); anew after a trap. */
 function loadH5wasm(): Promise<{ api: H5wasmApi; module: H5Module }> {
+  if (poisoned) {
+    poisoned = false;
+    loading = freshInstance();
+  }
   loading ??= import('h5wasm').then(async (api) => ({ api, module: await api.default.ready }));
   return loading;
+}
+
+/**
+ * A second, independent h5wasm instance: its module evaluated again under another URL (ES
+ * modules are cached by URL), which instantiates the wasm afresh. Where the platform cannot
+ * resolve the module's URL (some bundles), HDF5 stays unavailable until a restart.
+ */
+async function freshInstance(): Promise<{ api: H5wasmApi; module: H5Module }> {
+  const resolveUrl = (import.meta as { resolve?: (specifier: string) => string }).resolve;
+  try {
+    if (typeof resolveUrl !== 'function') throw new Error('import.meta.resolve is not available');
+    const api = (await import(/* @vite-ignore */ `${resolveUrl('h5wasm')}?instance=${++instances}`)) as H5wasmApi;
+    return { api, module: await api.default.ready };
+  } catch (cause) {
+    poisoned = true;
+    throw new FileFormatError('HDF5_CORRUPT', 'The HDF5 library stopped after an earlier damaged file and could not be restarted in this process.', {
+      hint: 'Restart convscope (or reload the page) and leave out the damaged file.',
+      cause,
+    });
+  }
 }
 
 /** The emscripten stream behind a file descriptor (only the part we touch). */
@@ -225,14 +254,16 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
     });
   }
 
-  // 2. Into the in-memory file system, then open.
-  const { api, module } = await loadH5wasm();
-  if (aborted) {
-    throw new FileFormatError('HDF5_CORRUPT', `Cannot read '${fileName}': the HDF5 library stopped after an earlier damaged file in this process.`, {
-      hint: 'Restart convscope (or reload the page) and leave out the damaged file.',
-      details: { file: fileName },
+  const loop = globalHeapLoop(bytes, sbAt);
+  if (loop !== null) {
+    throw new FileFormatError('HDF5_CORRUPT', `'${fileName}' is damaged: in the global heap collection at byte ${loop.collection}, the object at byte ${loop.object} records a size of 0, which would send HDF5 into an endless loop.`, {
+      hint: DAMAGED_HINT,
+      details: { file: fileName, collection: loop.collection, object: loop.object },
     });
   }
+
+  // 2. Into the in-memory file system, then open.
+  const { api, module } = await loadH5wasm();
   const FS = module.FS;
   const safe = fileName.replace(/[^A-Za-z0-9._-]/g, '_').slice(-60);
   const path = `/convscope-${++fileCounter}-${safe}`;
@@ -252,7 +283,7 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
   const fail = (what: string, error: unknown, diagnostics: string): never => {
     if (error instanceof ConvscopeError) throw error;
     const msg = messageOf(error);
-    if (/Aborted\(/.test(msg)) aborted = true;
+    if (error instanceof WebAssembly.RuntimeError || /Aborted\(/.test(msg)) poisoned = true;
     const reason = lastHdf5Reason(diagnostics);
     const truncated = /truncat/i.test(diagnostics) || /truncat/i.test(msg);
     throw new FileFormatError(
@@ -280,6 +311,8 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
   }
   const fileId = file.file_id;
   let closed = false;
+  /** Stored lengths of variable-length string attributes, by attribute name (see storedVlenLengths). */
+  const vlenLengths = new Map<string, ReturnType<typeof storedVlenLengths>>();
   const norm = (p: string): string => (p.startsWith('/') ? p : `/${p}`);
   const checkOpen = (): void => {
     if (closed) throw new FileFormatError('HDF5_CORRUPT', `'${fileName}' was already closed.`, { details: { file: fileName } });
@@ -341,12 +374,33 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
             details: { file: fileName, object: full, attribute: name, typeClass: meta.type },
           });
         }
-        const bytes = (meta.total_size ?? 1) * meta.size;
-        if (!(bytes <= MAX_ATTR_BYTES)) {
-          throw new FileFormatError('HDF5_CORRUPT', `Attribute '${name}' of '${full}' in '${fileName}' claims ${bytes} bytes (over ${MAX_ATTR_BYTES}); Keras attributes are far smaller, so the file is damaged.`, {
+        const claimed = (meta.total_size ?? 1) * meta.size;
+        if (!(claimed <= MAX_ATTR_BYTES)) {
+          throw new FileFormatError('HDF5_CORRUPT', `Attribute '${name}' of '${full}' in '${fileName}' claims ${claimed} bytes (over ${MAX_ATTR_BYTES}); Keras attributes are far smaller, so the file is damaged.`, {
             hint: DAMAGED_HINT,
-            details: { file: fileName, object: full, attribute: name, bytes },
+            details: { file: fileName, object: full, attribute: name, bytes: claimed },
           });
+        }
+        // HDF5 allocates a variable-length string by the length stored beside it, before reading
+        // it: one damaged byte there made it allocate 2 GB (found by fuzzing). No string in the
+        // file can be longer than the file, so check the stored lengths first.
+        if (meta.vlen === true) {
+          let stored = vlenLengths.get(name);
+          if (stored === undefined) vlenLengths.set(name, (stored = storedVlenLengths(bytes, name)));
+          const odd = stored.elementSizes.find((n) => n !== 10 && n !== 12 && n !== 16);
+          if (odd !== undefined) {
+            throw new FileFormatError('HDF5_CORRUPT', `Attribute '${name}' in '${fileName}' records its variable-length strings with an element size of ${odd} bytes (HDF5 writes 16), so the file is damaged.`, {
+              hint: DAMAGED_HINT,
+              details: { file: fileName, object: full, attribute: name, elementSize: odd },
+            });
+          }
+          const longest = Math.max(0, ...stored.lengths);
+          if (longest > bytes.length) {
+            throw new FileFormatError('HDF5_CORRUPT', `Attribute '${name}' in '${fileName}' records a variable-length string of ${longest} bytes, longer than the whole ${bytes.length}-byte file, so the file is damaged.`, {
+              hint: DAMAGED_HINT,
+              details: { file: fileName, object: full, attribute: name, storedLength: longest },
+            });
+          }
         }
         const attr = new api.Attribute(fileId, full, name);
         return decodeAttr(attr.value, attr.metadata.type === module.H5T_class_t.H5T_STRING.value);
@@ -376,7 +430,7 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
         for (const d of shape) count *= d;
         if (count > maxElements) {
           throw new LimitError('LIMIT_EXCEEDED', `Dataset '${full}' of '${fileName}' has shape ${formatShape(shape)} = ${count} elements, over the limit of ${maxElements}.`, {
-            hint: 'Raise the maxTensorElements option if the file is trusted.',
+            hint: 'Raise the maxTensorElements option (CLI: --max-tensor-elements <n>) if the file is trusted.',
             details: { file: fileName, dataset: full, shape, limit: maxElements },
           });
         }
@@ -407,6 +461,81 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
     },
   };
   return handle;
+}
+
+/**
+ * Finds a global heap collection (`GCOL`, where HDF5 keeps variable-length strings) whose
+ * objects HDF5 could not walk past: HDF5 steps from object to object by each one's recorded size,
+ * and the free-space object (index 0) of size 0 makes it step in place forever (found by fuzzing:
+ * one damaged byte of `cnn2d_71.h5`). Mirrors H5HG__cache_heap_deserialize; only collections that
+ * look real (version 1, at least HDF5's 4096-byte minimum, inside the file) are walked.
+ */
+export function globalHeapLoop(bytes: Uint8Array, superblockAt: number): { collection: number; object: number } | null {
+  const version = bytes[superblockAt + 8];
+  const lengthSize = version === 0 || version === 1 ? bytes[superblockAt + 14] : bytes[superblockAt + 10];
+  if (lengthSize !== 4 && lengthSize !== 8) return null;
+  const len = (at: number): number => {
+    let v = 0;
+    for (let i = lengthSize - 1; i >= 0; i--) v = v * 256 + bytes[at + i]!;
+    return v;
+  };
+  const header = Math.ceil((8 + lengthSize) / 8) * 8; // H5HG_SIZEOF_HDR
+  const objectHeader = 8 + lengthSize; // H5HG_SIZEOF_OBJHDR
+  for (let g = bytes.indexOf(0x47); g >= 0; g = bytes.indexOf(0x47, g + 1)) {
+    if (bytes[g + 1] !== 0x43 || bytes[g + 2] !== 0x4f || bytes[g + 3] !== 0x4c || bytes[g + 4] !== 1) continue; // 'GCOL', version 1
+    if (g + header > bytes.length) break;
+    const size = len(g + 8);
+    if (size < 4096 || g + size > bytes.length) continue;
+    const end = g + size;
+    for (let p = g + header; p < end; ) {
+      if (p + objectHeader > end) break; // a tail too small for an object header: free space
+      const idx = bytes[p]! | (bytes[p + 1]! << 8);
+      const objSize = len(p + 8);
+      const need = idx > 0 ? objectHeader + Math.ceil(objSize / 8) * 8 : objSize;
+      if (need === 0) return { collection: g, object: p };
+      p += need;
+    }
+  }
+  return null;
+}
+
+/**
+ * The lengths stored for the variable-length strings of every attribute message named `name`
+ * that sits, compact, in an object header (message versions 1-3, scalar or 1-D, 8-byte offsets):
+ * what HDF5 will allocate when it reads them; and the element size each message's datatype
+ * records (16 on disk: length, heap address, index). Found by scanning the bytes for the name;
+ * anything that does not parse as such a message is skipped, so the lists may be empty.
+ */
+export function storedVlenLengths(bytes: Uint8Array, name: string): { lengths: number[]; elementSizes: number[] } {
+  const needle = Array.from(name, (c) => c.charCodeAt(0) & 0xff);
+  needle.push(0);
+  const u16 = (at: number): number => bytes[at]! | (bytes[at + 1]! << 8);
+  const u32 = (at: number): number => (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+  const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
+  const out: number[] = [];
+  const sizes: number[] = [];
+  for (let p = bytes.indexOf(needle[0]!); p >= 0 && p + needle.length <= bytes.length; p = bytes.indexOf(needle[0]!, p + 1)) {
+    if (!needle.every((b, i) => bytes[p + i] === b)) continue;
+    for (const version of [1, 2, 3]) {
+      const h = p - (version === 1 ? 8 : version === 2 ? 6 : 7);
+      if (h < 0 || bytes[h] !== version || u16(h + 2) !== needle.length) continue;
+      const dtSize = u16(h + 4);
+      const dsSize = u16(h + 6);
+      const dt = version === 1 ? p + pad8(needle.length) : p + needle.length;
+      const ds = version === 1 ? dt + pad8(dtSize) : dt + dtSize;
+      const data = version === 1 ? ds + pad8(dsSize) : ds + dsSize;
+      if (data > bytes.length || (bytes[dt]! & 0x0f) !== 9 || (bytes[dt + 1]! & 0x0f) !== 1) continue; // not a variable-length string
+      sizes.push(u32(dt + 4));
+      const dsVersion = bytes[ds];
+      const rank = bytes[ds + 1]!;
+      if ((dsVersion !== 1 && dsVersion !== 2) || rank > 1) continue;
+      const dimAt = dsVersion === 1 ? ds + 8 : ds + 4;
+      const count = rank === 0 ? 1 : u32(dimAt) + u32(dimAt + 4) * 2 ** 32;
+      for (let i = 0; i < Math.min(count, 4096) && data + 16 * i + 4 <= bytes.length; i++) out.push(u32(data + 16 * i));
+      break;
+    }
+  }
+  return { lengths: out, elementSizes: sizes };
 }
 
 /** Opens HDF5 bytes, runs `fn`, and closes the file whatever happens. */

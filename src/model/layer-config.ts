@@ -46,7 +46,7 @@ export class LayerConfig {
   /** An integer >= min. */
   int(key: string, fallback?: number, min = 1): number {
     const v = this.num(key, fallback);
-    if (!Number.isInteger(v) || v < min) return this.bad(key, `an integer >= ${min}`);
+    if (!Number.isSafeInteger(v) || v < min) return this.bad(key, `an integer >= ${min}`);
     return v;
   }
 
@@ -69,7 +69,7 @@ export class LayerConfig {
     const v = this.raw[key];
     if ((v === undefined || v === null) && fallback !== undefined) return new Array<number>(n).fill(fallback);
     const list = typeof v === 'number' ? new Array<unknown>(n).fill(v) : v;
-    if (!Array.isArray(list) || list.length !== n || !list.every((d) => Number.isInteger(d) && (d as number) >= min)) {
+    if (!Array.isArray(list) || list.length !== n || !list.every((d) => Number.isSafeInteger(d) && (d as number) >= min)) {
       return this.bad(key, `${n === 1 ? 'an integer' : `${n} integers`} >= ${min}`);
     }
     return list as number[];
@@ -78,7 +78,7 @@ export class LayerConfig {
   /** A list of integers (any length), e.g. Reshape target_shape. */
   intList(key: string): number[] {
     const v = this.raw[key];
-    if (!Array.isArray(v) || !v.every((d) => Number.isInteger(d))) return this.bad(key, 'a list of integers');
+    if (!Array.isArray(v) || !v.every((d) => Number.isSafeInteger(d))) return this.bad(key, 'a list of integers');
     return v as number[];
   }
 
@@ -99,7 +99,7 @@ export class LayerConfig {
   /** Pairs [before, after] per spatial axis for ZeroPadding / Cropping (int, [a, b] or [[a, b], ...]). */
   pairs(key: string, rank: 1 | 2, min = 0): [number, number][] {
     const v = this.raw[key];
-    const isInt = (d: unknown): d is number => Number.isInteger(d) && (d as number) >= min;
+    const isInt = (d: unknown): d is number => Number.isSafeInteger(d) && (d as number) >= min;
     const expected = rank === 1 ? 'an integer or [before, after]' : 'an integer, [rows, cols] or [[top, bottom], [left, right]]';
     if (isInt(v)) return new Array(rank).fill(0).map(() => [v, v] as [number, number]);
     if (!Array.isArray(v)) return this.bad(key, expected);

@@ -25,6 +25,8 @@ export interface OpenModelOptions {
   readonly maxTensorElements?: number;
   /** Largest number of layers. Default 10,000. */
   readonly maxLayers?: number;
+  /** Largest number of parameters (stored weight values). Default 2^31. */
+  readonly maxParams?: number;
 }
 
 /** The engine that works everywhere (pure TypeScript). */
@@ -42,6 +44,7 @@ export async function openModel(files: readonly InputFile[], options: OpenModelO
   const graph = translateKeras(artifacts, {
     ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
     ...(options.maxLayers !== undefined ? { maxLayers: options.maxLayers } : {}),
+    ...(options.maxParams !== undefined ? { maxParams: options.maxParams } : {}),
   });
   const engine = await factory(graph);
   return new Model(artifacts, graph, engine, factory);

@@ -126,6 +126,18 @@ export function weightsMismatch(
   );
 }
 
+/** A stored weight holding NaN or infinite values (FILE_CORRUPT): damage, or a diverged model. */
+export function nonFiniteWeight(w: Where, weight: string, count: number, firstIndex: number): FileFormatError {
+  return new FileFormatError(
+    'FILE_CORRUPT',
+    `${at(w)} weight '${weight}' holds ${count} NaN or infinite value${count === 1 ? '' : 's'} (the first at flat index ${firstIndex}), so every output would be meaningless.`,
+    {
+      hint: 'The file is damaged (re-download or re-save it), or the model diverged in training (use an earlier checkpoint).',
+      details: details(w, { weight, count, firstIndex }),
+    },
+  );
+}
+
 /** Weights stored for a layer the config does not have (KERAS_WEIGHTS_MISMATCH). */
 export function orphanWeights(fileName: string, keys: readonly string[], known: readonly string[]): FileFormatError {
   return new FileFormatError(
@@ -138,10 +150,13 @@ export function orphanWeights(fileName: string, keys: readonly string[], known: 
   );
 }
 
+/** The CLI flag of each limit option. */
+const CLI_FLAGS: Readonly<Record<string, string>> = { maxLayers: 'max-layers', maxParams: 'max-params' };
+
 /** A limit (layers, parameters) is exceeded (LIMIT_EXCEEDED). */
 export function limitExceeded(fileName: string, what: string, value: number, limit: number, option: string): LimitError {
   return new LimitError('LIMIT_EXCEEDED', `${fileName}: the model has ${value} ${what}, more than the limit of ${limit}.`, {
-    hint: `Raise the ${option} option if you trust this file.`,
+    hint: `Raise the ${option} option if you trust this file${CLI_FLAGS[option] !== undefined ? ` (CLI: --${CLI_FLAGS[option]} <n>)` : ''}.`,
     details: { file: fileName, value, limit, option },
   });
 }

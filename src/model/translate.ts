@@ -3,11 +3,13 @@
 
 import type { NamedWeight, KerasArtifacts } from '../io/keras/artifacts.js';
 import type { Graph, Node, Shape } from './ir.js';
+import { formatShape } from '../errors.js';
 import { detectDialect, parseModel, type Dialect, type LayerSpec, type ModelSpec } from './keras-config.js';
 import { expandModel, type CallNode } from './expand.js';
 import type { LayerContext, LayerOutput } from './layer-context.js';
 import { LAYERS, SUPPORTED_CLASSES } from './layers.js';
 import {
+  badConfig,
   lambdaLayer,
   limitExceeded,
   orphanWeights,
@@ -112,6 +114,15 @@ function translateCall(s: Session, n: CallNode, inputShapes: readonly Shape[]): 
   return outs;
 }
 
+/**
+ * Every size a layer computes must be a whole number in 0..2^53 (or unknown): hostile options
+ * (an UpSampling size of 1e300, found by fuzzing) must not reach the engine as Infinity or NaN.
+ */
+function checkShape(fileName: string, n: CallNode, shape: Shape): void {
+  if (shape.every((d) => d === null || (Number.isSafeInteger(d) && d >= 0))) return;
+  throw badConfig({ fileName, layer: n.name, className: n.spec.className }, `computes the output shape ${formatShape(shape.map((d) => (d === null || Number.isFinite(d) ? d : Number.NaN)))}, whose sizes are not whole numbers between 0 and 2^53`, shape);
+}
+
 /** Translates one call node (Lambda rules included) into its outputs. */
 function translateNode(s: Session, n: CallNode, inputShapes: readonly Shape[], role: 'final' | 'shape' | 'cut'): LayerOutput[] {
   if (n.spec.kind !== 'Lambda') return translateCall(s, n, inputShapes);
@@ -175,6 +186,7 @@ export function translateKeras(artifacts: KerasArtifacts, options: TranslateOpti
     if (!final.has(n.name) && !shape.has(n.name)) continue;
     const role = n.name === cut ? 'cut' : final.has(n.name) ? 'final' : 'shape';
     const outs = translateNode(s, n, n.inputs.map((i) => shapes.get(i)!), role);
+    for (const o of outs) checkShape(fileName, n, o.outputShape);
     shapes.set(n.name, outs[outs.length - 1]!.outputShape);
     if (n.call === 0) params += outs.reduce((p, o) => p + o.params, 0);
     if (params > maxParams) throw limitExceeded(fileName, 'parameters', params, maxParams, 'maxParams');

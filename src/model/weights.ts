@@ -3,7 +3,7 @@
 
 import type { NamedWeight } from '../io/keras/artifacts.js';
 import { sizeOf, type Tensor } from '../tensor.js';
-import { missingWeights, weightsMismatch, type ExpectedWeight, type Where } from './translate-messages.js';
+import { missingWeights, nonFiniteWeight, weightsMismatch, type ExpectedWeight, type Where } from './translate-messages.js';
 
 /** Weights by layer name, as the reader grouped them, with lookups for nested layers. */
 export class WeightStore {
@@ -85,8 +85,20 @@ export function checkWeights(
     if (!sameShape(w.tensor.shape, e.shape)) {
       throw weightsMismatch(where, expected, summarise(have), `weight '${w.name}' (${e.role}) has the wrong shape`);
     }
+    checkFinite(where, w);
     return w.tensor;
   });
+}
+
+/** Refuses a weight holding NaN or infinite values (damaged bytes usually decode to those). */
+function checkFinite(where: Where, w: NamedWeight): void {
+  const d = w.tensor.data;
+  for (let i = 0; i < d.length; i++) {
+    if (Number.isFinite(d[i]!)) continue;
+    let count = 0;
+    for (let j = i; j < d.length; j++) if (!Number.isFinite(d[j]!)) count++;
+    throw nonFiniteWeight(where, w.name, count, i);
+  }
 }
 
 /** Number of values of a list of tensors (a layer's parameter count). */

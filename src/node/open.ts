@@ -21,6 +21,12 @@ export interface OpenPathOptions {
   readonly threads?: number;
   /** Largest file read, in bytes. Default 4 GiB. */
   readonly maxFileBytes?: number;
+  /** Largest number of layers, nested included. Default 10,000. */
+  readonly maxLayers?: number;
+  /** Largest number of parameters (stored weight values). Default 2^31. */
+  readonly maxParams?: number;
+  /** Largest number of values in one weight tensor. Default 2^28. */
+  readonly maxTensorElements?: number;
 }
 
 /** Engine factory for Node: ONNX Runtime first (fast), reference engine as fallback. */
@@ -109,5 +115,8 @@ export async function openPath(path: string, options: OpenPathOptions = {}): Pro
   return openModel(files, {
     engine: nodeEngineFactory(engine, threads),
     ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
+    ...(options.maxLayers !== undefined ? { maxLayers: options.maxLayers } : {}),
+    ...(options.maxParams !== undefined ? { maxParams: options.maxParams } : {}),
+    ...(options.maxTensorElements !== undefined ? { maxTensorElements: options.maxTensorElements } : {}),
   });
 }

@@ -54,7 +54,7 @@ export function checkElements(shape: readonly number[], limit: number, fileName:
   for (const d of shape) n *= d;
   if (n > limit) {
     throw new LimitError('LIMIT_EXCEEDED', `Weight '${weight}' in '${fileName}' has shape ${formatShape(shape)} = ${n} elements, over the limit of ${limit}.`, {
-      hint: 'Raise the maxTensorElements option if the file is trusted.',
+      hint: 'Raise the maxTensorElements option (CLI: --max-tensor-elements <n>) if the file is trusted.',
       details: { file: fileName, weight, shape, limit },
     });
   }
