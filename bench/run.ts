@@ -1,6 +1,7 @@
 // `npm run bench`: runs every benchmark script in turn, each in its own process, and prints
 // their tables. Figures, not assertions: the test suite holds no timed tests.
-// Options: --only name[,name] (methods, onnx, ref-engine, embed, popgen, ...), --quick.
+// Options: --only name[,name] (speed, methods, onnx, ref-engine, embed, popgen, ...), --quick,
+// --json <path> (where speed.ts writes its figures; default bench/results.json).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,9 +13,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const onlyArg = args.indexOf('--only');
 const only = onlyArg >= 0 ? new Set(args[onlyArg + 1]!.split(',')) : null;
+const jsonArg = args.indexOf('--json');
+const speedArgs = [...(args.includes('--quick') ? ['--quick'] : []), ...(jsonArg >= 0 ? ['--json', args[jsonArg + 1]!] : [])];
 
 /** Bench scripts in the order they run, with the arguments each gets. */
 const SCRIPTS: [name: string, argv: string[]][] = [
+  // The speed targets against PyTorch, scikit-learn and umap-js (writes bench/results.json).
+  ['speed', speedArgs],
   ['methods', []],
   ['onnx', []],
   ['ref-engine', []],

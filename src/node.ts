@@ -7,3 +7,5 @@ export { readTensorFile, writeTensorFile } from './node/arrays.js';
 export { readFileLimited, writeFileAtomic } from './node/files.js';
 export { writeFigure } from './node/figure.js';
 export { svgToPng } from './node/png.js';
+export { nodeEmbedBackend, onnxEmbedBackend, type EmbedBackendChoice, type NodeEmbedBackendOptions } from './node/embed-backend.js';
+export { createParallelTsneGradient, type ParallelTsneOptions } from './node/tsne-parallel.js';

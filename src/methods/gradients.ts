@@ -64,18 +64,24 @@ export async function smoothGrad(model: Model, x: Tensor, options: SmoothGradOpt
   const rng = createRng(seed);
   const per = sizeOf(x.shape.slice(1));
   const acc = new Float64Array(per);
-  const batch = batchForBudget(model.graph, memoryBudget, 32, 3);
+  // Equal batches within the budget; x itself rides at the end of the first one (its score),
+  // so no pass of its own.
+  const most = batchForBudget(model.graph, memoryBudget, 32, 3);
+  const batch = Math.ceil(nSamples / Math.ceil(nSamples / most));
+  let score = NaN;
   for (let s = 0; s < nSamples; s += batch) {
     throwIfAborted(signal);
     const b = Math.min(batch, nSamples - s);
-    const data = new Float32Array(b * per);
+    const rows = s === 0 ? b + 1 : b;
+    const data = new Float32Array(rows * per);
     for (let i = 0; i < b * per; i++) data[i] = x.data[i % per]! + sigma * rng.normal();
-    const { grads } = await gradBatch(model, { shape: [b, ...x.shape.slice(1)], data }, c, signal);
+    if (s === 0) data.set(x.data.subarray(0, per), b * per);
+    const { scores, grads } = await gradBatch(model, { shape: [rows, ...x.shape.slice(1)], data }, c, signal);
+    if (s === 0) score = scores[b]!;
     for (let i = 0; i < b * per; i++) acc[i % per]! += grads[i]!;
     onProgress?.(s + b, nSamples);
   }
-  const { scores } = await gradBatch(model, x, c, signal);
-  return { method: 'smoothgrad', targetClass: c, shape: x.shape.slice(1), attribution: Float32Array.from(acc, (v) => v / nSamples), score: scores[0]!, nSamples, sigma, seed };
+  return { method: 'smoothgrad', targetClass: c, shape: x.shape.slice(1), attribution: Float32Array.from(acc, (v) => v / nSamples), score, nSamples, sigma, seed };
 }
 
 export interface IntegratedGradientsOptions extends SaliencyOptions {

@@ -10,6 +10,7 @@ import { ArgumentError } from '../../errors.js';
 import { embed, type EmbedMethod, type EmbedOptions } from '../../methods/embed/index.js';
 import { nest } from '../../methods/provenance.js';
 import { renderEmbeddingFigure } from '../../render/figures.js';
+import { nodeEmbedBackend } from '../../node/embed-backend.js';
 
 /** `convscope embed`. */
 export const embedCommand: Command = methodCommand({
@@ -57,7 +58,15 @@ export const embedCommand: Command = methodCommand({
       onProgress: (p) => bar(p.done, p.total, p.stage),
       ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
     };
-    const r = await embed(ctx.model, data.x, options);
+    // Distances and the t-SNE gradient: onnxruntime + worker threads unless --engine reference.
+    const engine = str(ctx.args, 'engine') ?? 'auto';
+    const backend = nodeEmbedBackend(engine === 'reference' ? 'typescript' : engine === 'onnx' ? 'onnx' : 'auto', { threads: num(ctx.args, 'threads') ?? 2 });
+    let r;
+    try {
+      r = await embed(ctx.model, data.x, { ...options, backend });
+    } finally {
+      await backend.release();
+    }
     bar.finish();
     const parts = [`${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[r.method]} of ${r.layer} (${r.className}) features: ${r.n} inputs x ${r.d}`];
     if (r.explainedVarianceRatio !== undefined) parts.push(`explained variance ratio ${r.explainedVarianceRatio.map((v) => `${fmtNum(100 * v)}%`).join(', ')}`);

@@ -15,6 +15,7 @@ import { embedCommand } from './embed.js';
 import { classAverageCommand } from './class-average.js';
 import { confusionCommand } from './confusion.js';
 import { serveCommand } from './serve.js';
+import { trainCommand } from './train.js';
 
 export const commands: Command[] = [
   summaryCommand,
@@ -36,4 +37,5 @@ export const commands: Command[] = [
   classAverageCommand,
   confusionCommand,
   serveCommand,
+  trainCommand,
 ];

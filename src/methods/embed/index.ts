@@ -5,11 +5,12 @@
 import { ArgumentError, throwIfAborted } from '../../errors.js';
 import type { Model } from '../../model/model.js';
 import type { Tensor } from '../../tensor.js';
+import { typescriptBackend, type EmbedBackend } from './backend.js';
 import { features, sampleBalanced } from './features.js';
 import { pca } from './pca.js';
-import { knnAccuracy, trustworthinessAsync } from './quality.js';
-import { tsne } from './tsne.js';
-import { umap } from './umap.js';
+import { knnAccuracy } from './quality.js';
+import { TSNE_MIN_SAMPLES, clampPerplexity, tsne, tsneNeighborCount } from './tsne.js';
+import { UMAP_MIN_SAMPLES, umap } from './umap.js';
 import { checkMatrix, type EmbedProgressCallback, type FeatureMatrix } from './util.js';
 
 export { pca, type PcaOptions, type PcaResult, type PcaSolver } from './pca.js';
@@ -18,6 +19,7 @@ export { umap, type UmapOptions, type UmapResult, type UmapResolved } from './um
 export { trustworthiness, trustworthinessAsync, knnAccuracy, type TrustworthinessOptions } from './quality.js';
 export { features, sampleBalanced, defaultFeatureLayer, type FeaturesOptions, type FeaturesResult } from './features.js';
 export { exactNeighbors, exactNeighborsAsync, type Neighbors, type NeighborsOptions } from './knn.js';
+export { typescriptBackend, type EmbedBackend } from './backend.js';
 export type { EmbedProgress, EmbedProgressCallback, EmbedStage, FeatureMatrix } from './util.js';
 
 /** The 2-D maps on offer. */
@@ -53,6 +55,11 @@ export interface ProjectionOptions {
   readonly labels?: Int32Array | null;
   readonly signal?: AbortSignal;
   readonly onProgress?: EmbedProgressCallback;
+  /**
+   * Where the neighbour search, trustworthiness and t-SNE gradient run (same results, other
+   * speed). Default: TypeScript in this thread. Node: `nodeEmbedBackend()` (convscope/node).
+   */
+  readonly backend?: EmbedBackend;
 }
 
 /** The options an embedding actually used (defaults and clamps resolved). */
@@ -123,12 +130,17 @@ function refuseForeign(options: ProjectionOptions): void {
   }
 }
 
+/** A perplexity the neighbour search can be sized for (tsne() refuses the others). */
+function validPerplexity(p: number | undefined): boolean {
+  return p === undefined || (typeof p === 'number' && Number.isFinite(p) && p >= 1);
+}
+
 /**
  * Maps n feature rows (n x d, row-major) to 2-D with the chosen method, then measures the map.
  * See {@link embed} for the whole workflow from a model and inputs.
  */
 export async function embedFeatures(data: FeatureMatrix, n: number, d: number, options: ProjectionOptions): Promise<Projection> {
-  const { method, seed = 0, signal, onProgress, labels = null } = options;
+  const { method, seed = 0, signal, onProgress, labels = null, backend = typescriptBackend } = options;
   if (method !== 'pca' && method !== 'tsne' && method !== 'umap') {
     throw new ArgumentError('BAD_ARGUMENT', `Unknown embedding method '${String(method)}'; choose 'pca', 'tsne' or 'umap'.`);
   }
@@ -152,8 +164,15 @@ export async function embedFeatures(data: FeatureMatrix, n: number, d: number, o
     extra = { explainedVarianceRatio: ratio, explainedVariance: Array.from(r.explainedVariance) };
     resolved = { method, seed, n };
   } else if (method === 'tsne') {
+    // The backend finds the neighbours (tsne() checks the options and the size first when n is too small).
+    const neighbors = n >= TSNE_MIN_SAMPLES && validPerplexity(options.perplexity)
+      ? await backend.neighbors(data, n, d, tsneNeighborCount(clampPerplexity(options.perplexity ?? 30, n), n), run)
+      : undefined;
+    const gradient = backend.tsneGradient(n);
     const r = await tsne(data, n, d, {
       seed,
+      ...(neighbors !== undefined ? { neighbors } : {}),
+      ...(gradient !== null ? { gradient } : {}),
       ...(options.perplexity !== undefined ? { perplexity: options.perplexity } : {}),
       ...(options.nIterations !== undefined ? { nIterations: options.nIterations } : {}),
       ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
@@ -177,8 +196,13 @@ export async function embedFeatures(data: FeatureMatrix, n: number, d: number, o
       init: o.init === 'given' ? 'pca' : o.init,
     };
   } else {
+    const nNeighbors = options.nNeighbors ?? 15;
+    const neighbors = n >= UMAP_MIN_SAMPLES && Number.isInteger(nNeighbors) && nNeighbors >= 2
+      ? await backend.neighbors(data, n, d, Math.min(nNeighbors, n - 1) - 1, run)
+      : undefined;
     const r = await umap(data, n, d, {
       seed,
+      ...(neighbors !== undefined ? { neighbors } : {}),
       ...(options.nNeighbors !== undefined ? { nNeighbors: options.nNeighbors } : {}),
       ...(options.minDist !== undefined ? { minDist: options.minDist } : {}),
       ...(options.nEpochs !== undefined ? { nEpochs: options.nEpochs } : {}),
@@ -195,7 +219,7 @@ export async function embedFeatures(data: FeatureMatrix, n: number, d: number, o
   const wantTrust = options.trustworthiness ?? n <= 10_000;
   const quality: Partial<Projection> = {};
   if (k >= 1 && wantTrust) {
-    (quality as { trustworthiness: number }).trustworthiness = await trustworthinessAsync(data, n, d, coordinates, { k, ...run });
+    (quality as { trustworthiness: number }).trustworthiness = await backend.trustworthiness(data, n, d, coordinates, { k, ...run });
   }
   if (k >= 1 && labels !== null) (quality as { knnAccuracy: number }).knnAccuracy = knnAccuracy(coordinates, n, labels, k);
   const measured = k >= 1 && (wantTrust || labels !== null);

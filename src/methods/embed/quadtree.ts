@@ -2,6 +2,8 @@
 // slot per cell, no per-node objects) and rebuilt in place every iteration. Mirrors
 // scikit-learn's _QuadTree: points closer than 1e-6 on both axes share a leaf (duplicates), a
 // cell summarises its subtree when width^2 / distance^2 < theta^2, and a point's own leaf is skipped.
+// After each build the cells are copied in depth-first order with a skip link past each subtree,
+// so a traversal is one forward scan without a stack (same cells, same order, same sums).
 
 /** Points within this distance on every axis are duplicates (scikit-learn's EPSILON). */
 const EPSILON = 1e-6;
@@ -18,10 +20,32 @@ export class QuadTree {
   /** Per cell, stride 4: child cell per quadrant, -1 = none. */
   private children: Int32Array = new Int32Array(0);
   private stack: Int32Array = new Int32Array(256);
+  /** Depth-first copy, stride 4: barycentre x, barycentre y, points, squared largest width. */
+  private dfs: Float64Array = new Float64Array(0);
+  /** Depth-first copy: index of the first cell after each cell's subtree (c + 1 for a leaf). */
+  private skip: Int32Array = new Int32Array(0);
+  /** Cells in each cell's subtree (itself included), by build index. */
+  private subtree: Int32Array = new Int32Array(0);
 
   /** Number of cells of the last build. */
   get cells(): number {
     return this.count;
+  }
+
+  /**
+   * The depth-first copy the traversals read (valid until the next build): per cell, stride 4,
+   * barycentre x, barycentre y, points, squared width; and the skip links. For sharing the tree
+   * with other threads (see `adopt`).
+   */
+  get flat(): { readonly dfs: Float64Array; readonly skip: Int32Array; readonly cells: number } {
+    return { dfs: this.dfs, skip: this.skip, cells: this.count };
+  }
+
+  /** Makes this tree a reader of a depth-first copy built elsewhere (same layout as `flat`). */
+  adopt(dfs: Float64Array, skip: Int32Array, cells: number): void {
+    this.dfs = dfs;
+    this.skip = skip;
+    this.count = cells;
   }
 
   private grow(min: number): void {
@@ -58,7 +82,11 @@ export class QuadTree {
     node[o + 2] = 0;
     node[o + 3] = w * w;
     this.leaf[c] = 1;
-    this.children.fill(-1, o, o + 4);
+    const children = this.children;
+    children[o] = -1;
+    children[o + 1] = -1;
+    children[o + 2] = -1;
+    children[o + 3] = -1;
     return c;
   }
 
@@ -102,6 +130,52 @@ export class QuadTree {
     maxY = Math.max(maxY * (1 + 1e-3 * Math.sign(maxY)), maxY + 1e-3);
     this.newCell((minX + maxX) / 2, (minY + maxY) / 2, (maxX - minX) / 2, (maxY - minY) / 2);
     for (let i = 0; i < n; i++) this.insert(pos[2 * i]!, pos[2 * i + 1]!);
+    this.flatten();
+  }
+
+  /** Copies the cells in depth-first order (children in slot order) with skip links. */
+  private flatten(): void {
+    const count = this.count;
+    if (this.skip.length < count) {
+      this.dfs = new Float64Array(this.capacity * 4);
+      this.skip = new Int32Array(this.capacity);
+      this.subtree = new Int32Array(this.capacity);
+    }
+    const { node, children, dfs, skip, subtree } = this;
+    // Cells in each subtree, bottom up: a child is always created after its parent.
+    for (let c = count - 1; c >= 0; c--) {
+      let s = 1;
+      for (let q = 0; q < 4; q++) {
+        const ch = children[c * 4 + q]!;
+        if (ch !== -1) s += subtree[ch]!;
+      }
+      subtree[c] = s;
+    }
+    let stack = this.stack;
+    let top = 0;
+    let out = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+      const c = stack[--top]!;
+      const o = c * 4;
+      const w = out * 4;
+      dfs[w] = node[o]!;
+      dfs[w + 1] = node[o + 1]!;
+      dfs[w + 2] = node[o + 2]!;
+      dfs[w + 3] = node[o + 3]!;
+      skip[out] = out + subtree[c]!;
+      out++;
+      if (top + 4 > stack.length) {
+        const bigger = new Int32Array(stack.length * 2);
+        bigger.set(stack);
+        stack = this.stack = bigger;
+      }
+      // Pushed in reverse so children come out in slot order.
+      for (let q = 3; q >= 0; q--) {
+        const ch = children[o + q]!;
+        if (ch !== -1) stack[top++] = ch;
+      }
+    }
   }
 
   private insert(x: number, y: number): void {
@@ -144,45 +218,40 @@ export class QuadTree {
   /**
    * Repulsion on the point (x, y): accumulates into out[0..1] the sum over summary cells of
    * size * q^2 * (p - barycentre) with q = 1 / (1 + |p - barycentre|^2), and returns
-   * sum size * q (its share of the normalisation Z).
+   * sum size * q (its share of the normalisation Z). Cells are visited depth first, children in
+   * slot order (scikit-learn's recursion order).
    */
   repulsion(x: number, y: number, thetaSq: number, out: Float64Array): number {
-    const node = this.node;
-    const leaf = this.leaf;
-    const children = this.children;
-    let stack = this.stack;
+    const dfs = this.dfs;
+    const skip = this.skip;
+    const count = this.count;
     let fx = 0;
     let fy = 0;
     let z = 0;
-    let top = 0;
-    stack[top++] = 0;
-    while (top > 0) {
-      const c = stack[--top]!;
+    let c = 0;
+    while (c < count) {
       const o = c * 4;
-      const dx = x - node[o]!;
-      const dy = y - node[o + 1]!;
+      const dx = x - dfs[o]!;
+      const dy = y - dfs[o + 1]!;
       const d2 = dx * dx + dy * dy;
-      if (leaf[c] === 1) {
-        if (Math.abs(dx) <= EPSILON && Math.abs(dy) <= EPSILON) continue; // self (and its duplicates)
-      } else if (!(node[o + 3]! / d2 < thetaSq)) {
-        if (top + 4 > stack.length) {
-          const bigger = new Int32Array(stack.length * 2);
-          bigger.set(stack);
-          stack = this.stack = bigger;
+      const next = skip[c]!;
+      if (next === c + 1) {
+        // A leaf: skip the point itself (and its duplicates).
+        if (Math.abs(dx) <= EPSILON && Math.abs(dy) <= EPSILON) {
+          c = next;
+          continue;
         }
-        // Pushed in reverse so children are visited in slot order, as scikit-learn's recursion does.
-        for (let q = 3; q >= 0; q--) {
-          const ch = children[o + q]!;
-          if (ch !== -1) stack[top++] = ch;
-        }
+      } else if (!(dfs[o + 3]! / d2 < thetaSq)) {
+        c++; // open the cell: its first child follows it
         continue;
       }
       const q = 1 / (1 + d2);
-      const s = node[o + 2]!;
+      const s = dfs[o + 2]!;
       z += s * q;
       const m = s * q * q;
       fx += m * dx;
       fy += m * dy;
+      c = next;
     }
     out[0] = fx;
     out[1] = fy;

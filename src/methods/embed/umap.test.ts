@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { umap } from './umap.js';
+import { UMAP } from 'umap-js';
+import { fuzzyGraph, umap } from './umap.js';
 import { knnAccuracy } from './quality.js';
 import { exactNeighbors } from './knn.js';
 import { ArgumentError, CancelledError } from '../../errors.js';
@@ -68,4 +69,59 @@ test('UMAP rejects bad options', async () => {
   await assert.rejects(umap(x, 3, 3), (e: unknown) => e instanceof ArgumentError);
   await assert.rejects(umap(x, 20, 3, { minDist: 2 }), (e: unknown) => e instanceof ArgumentError && e.code === 'BAD_ARGUMENT');
   await assert.rejects(umap(x, 20, 3, { nNeighbors: 1 }), (e: unknown) => e instanceof ArgumentError && e.code === 'BAD_ARGUMENT');
+});
+
+test('with matchUmapJs the layout is umap-js\'s, number for number (same neighbours, same seed)', async () => {
+  const { x } = clusters(300, 12, 3, 6);
+  const n = 300;
+  const nb = exactNeighbors(x, n, 12, 14);
+  const knnIndices: number[][] = [];
+  const knnDistances: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    knnIndices.push([i, ...Array.from(nb.indices.subarray(i * 14, i * 14 + 14))]);
+    knnDistances.push([0, ...Array.from(nb.sqDistances.subarray(i * 14, i * 14 + 14), Math.sqrt)]);
+  }
+  const rng = createRng(5);
+  const ref = new UMAP({ nComponents: 2, nNeighbors: 15, minDist: 0.1, spread: 1, nEpochs: 120, random: () => rng.next() });
+  ref.setPrecomputedKNN(knnIndices, knnDistances);
+  const rows: number[][] = Array.from({ length: n }, () => []);
+  ref.initializeFit(rows);
+  ref.fit(rows);
+  const want = Float32Array.from(ref.getEmbedding().flat());
+  const exact = await umap(x, n, 12, { seed: 5, nEpochs: 120, neighbors: nb, matchUmapJs: true });
+  assert.deepEqual(exact.embedding, want);
+  // The fast powers change the numbers (like another seed would), not the picture.
+  const fast = await umap(x, n, 12, { seed: 5, nEpochs: 120, neighbors: nb });
+  assert.notDeepEqual(fast.embedding, want);
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+  assert.equal(knnAccuracy(fast.embedding, n, labels, 10), 1);
+});
+
+test('the fuzzy graph is symmetric, in (0, 1], row-major with ascending columns', () => {
+  const { x } = clusters(80, 4, 2, 8);
+  const nb = exactNeighbors(x, 80, 4, 9);
+  const k = 10;
+  const indices = new Int32Array(80 * k);
+  const distances = new Float64Array(80 * k);
+  for (let i = 0; i < 80; i++) {
+    indices[i * k] = i;
+    for (let q = 0; q < 9; q++) {
+      indices[i * k + 1 + q] = nb.indices[i * 9 + q]!;
+      distances[i * k + 1 + q] = Math.sqrt(nb.sqDistances[i * 9 + q]!);
+    }
+  }
+  const g = fuzzyGraph(80, k, indices, distances);
+  const w = new Map<string, number>();
+  for (let e = 0; e < g.weights.length; e++) {
+    assert.ok(g.weights[e]! > 0 && g.weights[e]! <= 1);
+    assert.notEqual(g.rows[e], g.cols[e]);
+    if (e > 0) assert.ok(g.rows[e]! > g.rows[e - 1]! || (g.rows[e] === g.rows[e - 1] && g.cols[e]! > g.cols[e - 1]!));
+    w.set(`${g.rows[e]}:${g.cols[e]}`, g.weights[e]!);
+  }
+  for (const [key, v] of w) {
+    const [r, c] = key.split(':');
+    assert.equal(w.get(`${c}:${r}`), v);
+  }
+  // Each point's nearest neighbour has membership 1 (distance = rho); a + b - ab rounds to within 1e-15 of 1.
+  for (let i = 0; i < 80; i++) assert.ok(w.get(`${i}:${nb.indices[i * 9]}`)! >= 1 - 1e-15);
 });

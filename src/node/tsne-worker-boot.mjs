@@ -1,0 +1,6 @@
+// Node-only: entry of a t-SNE worker thread. Worker threads do not inherit the TypeScript
+// loader registered by bin/convscope.js, so register it here, then load the worker module.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./tsne-worker.ts');
