@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'web/dist/**', 'demo/**', 'test/corpus/generated/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'web/dist/**', 'demo/**', 'test/corpus/generated/**', 'scratch-*', 'scratch-*/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
