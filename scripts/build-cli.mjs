@@ -53,6 +53,9 @@ const result = await esbuild.build({
   write: true,
   metafile: true,
   legalComments: 'none',
+  // Smaller to parse at every start; identifiers keep their names (readable --debug stacks).
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   external: ['onnxruntime-node', '@resvg/resvg-js', 'h5wasm', 'esbuild', 'playwright-core', 'tsx', 'tsx/*'],
   // CommonJS packages inside the bundle may call require().

@@ -74,11 +74,18 @@ export async function smoothGrad(model: Model, x: Tensor, options: SmoothGradOpt
     const b = Math.min(batch, nSamples - s);
     const rows = s === 0 ? b + 1 : b;
     const data = new Float32Array(rows * per);
-    for (let i = 0; i < b * per; i++) data[i] = x.data[i % per]! + sigma * rng.normal();
-    if (s === 0) data.set(x.data.subarray(0, per), b * per);
+    const xs = x.data;
+    for (let r = 0; r < b; r++) {
+      const o = r * per;
+      for (let j = 0; j < per; j++) data[o + j] = xs[j]! + sigma * rng.normal();
+    }
+    if (s === 0) data.set(xs.subarray(0, per), b * per);
     const { scores, grads } = await gradBatch(model, { shape: [rows, ...x.shape.slice(1)], data }, c, signal);
     if (s === 0) score = scores[b]!;
-    for (let i = 0; i < b * per; i++) acc[i % per]! += grads[i]!;
+    for (let r = 0; r < b; r++) {
+      const o = r * per;
+      for (let j = 0; j < per; j++) acc[j]! += grads[o + j]!;
+    }
     onProgress?.(s + b, nSamples);
   }
   return { method: 'smoothgrad', targetClass: c, shape: x.shape.slice(1), attribution: Float32Array.from(acc, (v) => v / nSamples), score, nSamples, sigma, seed };

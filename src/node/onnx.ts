@@ -9,7 +9,7 @@ import { createOnnxEngine, type OrtLike } from '../engine/onnx/engine.js';
 export interface NodeOnnxEngineOptions {
   /** Intra-op threads per onnxruntime session. Default 2. */
   readonly threads?: number;
-  /** Largest number of samples per onnxruntime call (bigger batches run in slices). Default 64. */
+  /** Largest number of samples per onnxruntime call (bigger batches run in slices). Default: engine/onnx/engine.ts `defaultMaxBatch`. */
   readonly maxBatch?: number;
 }
 
@@ -20,6 +20,6 @@ const ortNode: OrtLike = ort;
  * layer the ONNX exporter cannot translate (callers fall back to the reference engine).
  */
 export function createNodeOnnxEngine(graph: Graph, options: NodeOnnxEngineOptions = {}): Promise<Engine> {
-  const { threads = 2, maxBatch = 64 } = options;
-  return createOnnxEngine(graph, { ort: ortNode, threads, maxBatch, name: 'onnxruntime-node' });
+  const { threads = 2, maxBatch } = options;
+  return createOnnxEngine(graph, { ort: ortNode, threads, name: 'onnxruntime-node', ...(maxBatch !== undefined ? { maxBatch } : {}) });
 }

@@ -36,11 +36,12 @@ export interface GradientModelSpec {
   readonly score: string;
   readonly wrt: readonly string[];
   /**
-   * Max-pool gradient formulation: 'windows' (default) uses ArgMax over disjoint windows where
-   * the geometry allows and 'scatter' elsewhere; 'scatter' always uses MaxPool Indices +
-   * ScatterElements. Both are exact; the choice is speed only.
+   * Max-pool gradient formulation: 'unpool' (default) uses MaxPool Indices + MaxUnpool for
+   * disjoint windows, 'windows' ArgMax over disjoint windows (SpaceToDepth / DepthToSpace);
+   * both use 'scatter' (MaxPool Indices + ScatterElements) for overlapping windows. All are
+   * exact; the choice is speed only ('unpool' took half the time of 'windows' on BaSe's CNN).
    */
-  readonly maxPoolGrad?: 'windows' | 'scatter';
+  readonly maxPoolGrad?: 'unpool' | 'windows' | 'scatter';
 }
 
 /** An encoded gradient model and the names of its inputs and outputs. */
@@ -56,10 +57,11 @@ export interface GradientModel {
   /** Per wrt node: output with its gradient, or null where the score does not depend on it (zeros). */
   readonly gradientOutputs: readonly (string | null)[];
   /**
-   * True when the backward pass runs convolutions or poolings. onnxruntime's NCHWc layout pass
-   * (optimisation level 'all') then costs more in reorders than it saves: on the BaSe CNN,
-   * saliency ran at 83 images per CPU-second with level 'extended' against 63 with 'all',
-   * while forward and Grad-CAM (backward through dense layers only) are faster with 'all'.
+   * True when onnxruntime's NCHWc layout pass (optimisation level 'all') would cost more in
+   * reorders than it saves, so the engine uses level 'extended': backward passes through 1-D
+   * convolutions or pools (no NCHWc kernels) or through the 'windows' max-pool form. Measured
+   * (saliency, 2 threads): BaSe's 2-D CNN with the 'unpool' form 193 images/s at 'all' against
+   * 152 at 'extended'; a 1-D SNP CNN 3,870 at 'all' against 5,224 at 'extended'.
    */
   readonly spatialBackward: boolean;
 }
@@ -90,7 +92,7 @@ interface Ctx {
    * derivative applied on the pooled gradient by the max-pool rule).
    */
   readonly preActivated: Set<string>;
-  readonly maxPoolGrad: 'windows' | 'scatter';
+  readonly maxPoolGrad: 'unpool' | 'windows' | 'scatter';
 }
 
 const isPlainRelu = (a: Activation): boolean => a.kind === 'relu' && a.maxValue === null && a.negativeSlope === 0 && a.threshold === 0;
@@ -313,6 +315,26 @@ function maxPoolGradScatter(b: OnnxBuilder, xin: string, g: string, op: PoolOp, 
 }
 
 /**
+ * Max-pool gradient for disjoint windows (stride = pool size): MaxPool's Indices name, per
+ * window, the first maximal cell in row-major order (padding excluded), and MaxUnpool puts each
+ * window's gradient there, in a tensor shaped like x. Returns null when windows overlap (the
+ * caller uses the scatter form, which adds the shares of overlapping windows).
+ */
+function maxPoolGradUnpool(b: OnnxBuilder, xin: string, g: string, op: PoolOp, pads: number[] | null): string | null {
+  if (op.poolSize.some((p, i) => p !== op.strides[i])) return null;
+  const [, indices] = b.opN('MaxPool', [xin], {
+    kernel_shape: ints(op.poolSize),
+    strides: ints(op.strides),
+    ...(pads === null ? { auto_pad: str('SAME_UPPER') } : { pads: ints(pads) }),
+  }, 2, 'maxpool_argmax');
+  return b.op('MaxUnpool', [g, indices!, b.op('Shape', [xin])], {
+    kernel_shape: ints(op.poolSize),
+    strides: ints(op.strides),
+    ...(pads === null ? {} : { pads: ints(pads) }),
+  }, 'grad_maxpool');
+}
+
+/**
  * Max-pool gradient for disjoint windows (stride = pool size; square in 2-D), from fast
  * layout ops: the windows become an axis (SpaceToDepth in 2-D, a Reshape in 1-D), ArgMax
  * picks the first maximum (row-major), Where puts the gradient there, DepthToSpace puts the
@@ -430,7 +452,10 @@ function backwardNode(ctx: Ctx, node: Node, gy: Value): void {
         }
         const xin = x().get(b, form);
         const outSizes = spatialSizes(node.outputShape, op.dataFormat, op.rank);
-        const routed = ctx.maxPoolGrad === 'windows' ? maxPoolGradWindows(b, xin, g, op, pads, inSizes, outSizes, channelsOf(node, node.outputShape, op.dataFormat, op.rank)) : null;
+        const routed =
+          ctx.maxPoolGrad === 'unpool' ? maxPoolGradUnpool(b, xin, g, op, pads)
+            : ctx.maxPoolGrad === 'windows' ? maxPoolGradWindows(b, xin, g, op, pads, inSizes, outSizes, channelsOf(node, node.outputShape, op.dataFormat, op.rank))
+              : null;
         addGrad(ctx, input, form, routed ?? maxPoolGradScatter(b, xin, g, op, pads));
         return;
       }
@@ -622,7 +647,7 @@ export function buildGradientModel(graph: Graph, spec: GradientModelSpec): Gradi
   // 3. Backward sweep.
   const consumers = new Map<string, number>();
   for (const n of fwd.order) if (active.has(n.name)) for (const p of n.inputs) consumers.set(p, (consumers.get(p) ?? 0) + 1);
-  const ctx: Ctx = { fwd, b, active, grads: new Map(), wrt: new Set(spec.wrt), consumers, preActivated: new Set(), maxPoolGrad: spec.maxPoolGrad ?? 'windows' };
+  const ctx: Ctx = { fwd, b, active, grads: new Map(), wrt: new Set(spec.wrt), consumers, preActivated: new Set(), maxPoolGrad: spec.maxPoolGrad ?? 'unpool' };
   if (active.has(spec.score)) {
     ctx.grads.set(spec.score, new Value(r, 'k', b.op('Expand', [seed, b.op('Shape', [yScore])], {}, 'grad_seed')));
   }
@@ -632,8 +657,11 @@ export function buildGradientModel(graph: Graph, spec: GradientModelSpec): Gradi
     const gy = ctx.grads.get(n.name);
     if (gy === undefined || !n.inputs.some((p) => active.has(p))) continue;
     backwardNode(ctx, n, gy);
-    if (n.op.type === 'conv' || n.op.type === 'depthwiseConv' || n.op.type === 'pool') spatialBackward = true;
+    // 1-D convolutions and pools have no NCHWc kernels: the layout pass only adds reorders.
+    if ((n.op.type === 'conv' || n.op.type === 'depthwiseConv' || n.op.type === 'pool') && n.op.rank !== 2) spatialBackward = true;
   }
+  // The 'windows' max-pool form's SpaceToDepth / DepthToSpace do not mix with NCHWc either.
+  if (b.nodes.some((node) => node.opType === 'SpaceToDepth' || node.opType === 'DepthToSpace')) spatialBackward = true;
 
   // 4. Outputs.
   const bound = new Set<string>(graph.inputs);

@@ -12,7 +12,7 @@ import { baseCnnGraph } from '../../model/presets.js';
 import { createRng } from '../../random.js';
 import type { Tensor } from '../../tensor.js';
 import { createReferenceEngine } from '../ref/engine.js';
-import { createOnnxEngine, type OrtLike } from './engine.js';
+import { createOnnxEngine, defaultMaxBatch, type OrtLike } from './engine.js';
 import { GraphMaker, relError } from './graphs.testutil.js';
 
 /** onnxruntime-node, counting the sessions created. */
@@ -169,4 +169,11 @@ test('a graph the exporter cannot translate fails at creation with UnsupportedEr
     outputs: ['causal2d'],
   };
   await assert.rejects(createOnnxEngine(graph, { ort }), (e) => e instanceof UnsupportedError && e.code === 'MODEL_UNSUPPORTED' && /causal2d/.test(e.message));
+});
+
+test('the default slice size keeps the largest activation of a call within 48 MiB (1..64)', () => {
+  // BaSe's CNN: 128 x 128 x 32 float32 = 2 MiB per sample at its first convolution.
+  assert.equal(defaultMaxBatch(baseCnnGraph()), 24);
+  assert.equal(defaultMaxBatch(baseCnnGraph({ inputShape: [16, 16, 1] })), 64);
+  assert.equal(defaultMaxBatch(baseCnnGraph({ inputShape: [1024, 1024, 1] })), 1);
 });

@@ -1,7 +1,7 @@
 // The 2-D Barnes-Hut quadtree of t-SNE's repulsive forces, stored in flat typed arrays (one
 // slot per cell, no per-node objects) and rebuilt in place every iteration. Mirrors
 // scikit-learn's _QuadTree: points closer than 1e-6 on both axes share a leaf (duplicates), a
-// cell summarises its subtree when width^2 / distance^2 < theta^2, and a point's own leaf is skipped.
+// cell summarises its subtree when width^2 < theta^2 distance^2, and a point's own leaf is skipped.
 // After each build the cells are copied in depth-first order with a skip link past each subtree,
 // so a traversal is one forward scan without a stack (same cells, same order, same sums).
 
@@ -241,7 +241,7 @@ export class QuadTree {
           c = next;
           continue;
         }
-      } else if (!(dfs[o + 3]! / d2 < thetaSq)) {
+      } else if (!(dfs[o + 3]! < thetaSq * d2)) {
         c++; // open the cell: its first child follows it
         continue;
       }
