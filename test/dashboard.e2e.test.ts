@@ -315,6 +315,8 @@ describe('dashboard in headless Chromium', { skip, timeout: 180_000 }, () => {
   test('t-SNE animates while it optimises and stops on request', async () => {
     await page.selectOption('[name="e.method"]', 'tsne');
     await page.fill('[name="e.n"]', '200');
+    // 100,000 iterations: still optimising when Stop is clicked, however fast the machine.
+    await page.fill('[name="e.iterations"]', '100000');
     await page.evaluate(() => {
       const w = window as unknown as { frames: number };
       w.frames = 0;
@@ -325,6 +327,7 @@ describe('dashboard in headless Chromium', { skip, timeout: 180_000 }, () => {
     await page.click('#embed-stop');
     await ready(page, '#card-embed');
     assert.match((await page.textContent('#card-embed .readout'))!, /stopped after \d+ iterations/);
+    await page.fill('[name="e.iterations"]', '');
     assert.equal(await page.locator('#scatter circle[data-index]').count(), 200);
     await page.locator('#card-embed').screenshot({ path: join(SHOTS, 'tsne.png'), style: STATIC_BAR });
   });

@@ -159,8 +159,9 @@ describe('dashboard server (mnist fixture, 256 inputs, labels)', { skip }, () =>
   });
 
   test('closing a running request cancels the work on the server', async () => {
-    // Class averages of occlusion maps with a 2 px window: thousands of forward passes.
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/api/run/classavg?method=occlusion&n=16&window=2', headers: { Host: `127.0.0.1:${port}` } });
+    // Class averages of occlusion maps with a 1 px window, 64 inputs per class: ~10^5 forward
+    // passes, still running when the request closes however fast the machine.
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/api/run/classavg?method=occlusion&n=64&window=1', headers: { Host: `127.0.0.1:${port}` } });
     const firstProgress = new Promise<void>((resolve, reject) => {
       req.on('response', (res) => {
         res.on('data', (chunk: Buffer) => {
@@ -276,7 +277,7 @@ describe('dashboard server (mnist fixture, 256 inputs, labels)', { skip }, () =>
 
     // Stop: a long run, stopped after its first frame, returns what it has.
     const answer = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/run/embed?method=tsne&n=128&iterations=20000', headers: { Host: `127.0.0.1:${port}` } }, (res) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/run/embed?method=tsne&n=128&iterations=100000', headers: { Host: `127.0.0.1:${port}` } }, (res) => {
         let buffer = '';
         let stopped = false;
         res.on('data', (c: Buffer) => {

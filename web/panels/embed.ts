@@ -59,6 +59,7 @@ export function initEmbedPanel(app: App): () => void {
   function params(): URLSearchParams {
     const q = new URLSearchParams({ method: get('e.method').value, layer: get('e.layer').value, n: get('e.n').value, seed: get('e.seed').value || '0', color: get('e.color').value });
     if (get('e.method').value === 'tsne' && get('e.perplexity').value !== '') q.set('perplexity', get('e.perplexity').value);
+    if (get('e.method').value === 'tsne' && get('e.iterations').value !== '') q.set('iterations', get('e.iterations').value);
     return q;
   }
 
