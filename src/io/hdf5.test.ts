@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FileFormatError, LimitError } from '../errors.js';
 import { fixture, haveFixtures } from '../../test/fixtures.js';
-import { halfToFloat, hdf5SignatureOffset, hdf5StoredEof, openHdf5, withHdf5 } from './hdf5.js';
+import { byteSearch, halfToFloat, hdf5SignatureOffset, hdf5StoredEof, openHdf5, withHdf5 } from './hdf5.js';
+import { createRng } from '../random.js';
 import { makeHdf5, ramp } from './hdf5-make.testutil.js';
 
 const skip = !haveFixtures && 'shared fixtures not found';
@@ -130,4 +131,22 @@ test('close is idempotent and a closed file refuses further reads', async () => 
   f.close();
   f.close();
   assert.throws(() => f.keys('/'), FileFormatError);
+});
+
+test('byteSearch finds every occurrence a naive scan finds (overlaps, edges, repeats)', () => {
+  const rng = createRng(7);
+  const naive = (b: Uint8Array, n: number[], from: number): number => {
+    for (let p = Math.max(0, from); p + n.length <= b.length; p++) if (n.every((v, i) => b[p + i] === v)) return p;
+    return -1;
+  };
+  for (let trial = 0; trial < 200; trial++) {
+    // Small alphabets make matches (and overlapping ones) common.
+    const alphabet = 1 + (trial % 4);
+    const bytes = Uint8Array.from({ length: 1 + Math.floor(rng.next() * 300) }, () => Math.floor(rng.next() * alphabet));
+    const needle = Array.from({ length: 1 + Math.floor(rng.next() * 6) }, () => Math.floor(rng.next() * alphabet));
+    const find = byteSearch(needle);
+    for (let from = 0; from <= bytes.length + 1; from += 1 + (trial % 3)) assert.equal(find(bytes, from), naive(bytes, needle, from), `trial ${trial} from ${from}`);
+  }
+  assert.equal(byteSearch([0x4b, 0])(new TextEncoder().encode('xxK\0K\0'), 3), 4);
+  assert.equal(byteSearch([1, 2, 3])(new Uint8Array([1, 2]), 0), -1);
 });
