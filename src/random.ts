@@ -33,24 +33,31 @@ export function createRng(seed: number): Rng {
   if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
   const hi = Math.floor(Math.abs(seed) / 2 ** 32) >>> 0;
   const sm = splitmix32((seed >>> 0) ^ Math.imul(hi, 0x27d4eb2d));
-  let a = sm();
-  let b = sm();
-  let c = sm();
-  let d = sm();
-  if ((a | b | c | d) === 0) a = 1;
-  let spare: number | null = null;
+  // The state lives in a typed array, not in closure variables: a uint32 above 2^30 held in a
+  // variable is a heap number, and every draw then allocated four of them (SmoothGrad spent more
+  // time drawing its noise than computing its gradients). Same bits, same sequence.
+  const st = Int32Array.of(sm(), sm(), sm(), sm());
+  if ((st[0]! | st[1]! | st[2]! | st[3]!) === 0) st[0] = 1;
+  let hasSpare = false;
+  const spare = new Float64Array(1);
   const uint32 = (): number => {
-    const result = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (b << 9) >>> 0;
+    let a = st[0]!;
+    let b = st[1]!;
+    let c = st[2]!;
+    let d = st[3]!;
+    const m = Math.imul(b, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = b << 9;
     c ^= a;
     d ^= b;
     b ^= c;
     a ^= d;
     c ^= t;
-    d = rotl(d >>> 0, 11);
-    a >>>= 0;
-    b >>>= 0;
-    c >>>= 0;
+    d = (d << 11) | (d >>> 21);
+    st[0] = a;
+    st[1] = b;
+    st[2] = c;
+    st[3] = d;
     return result;
   };
   const next = (): number => uint32() / 4294967296;
@@ -71,23 +78,19 @@ export function createRng(seed: number): Rng {
       return Math.floor((uint32() * 4294967296 + uint32()) / 2 ** 64 * n);
     },
     normal(): number {
-      if (spare !== null) {
-        const s = spare;
-        spare = null;
-        return s;
+      if (hasSpare) {
+        hasSpare = false;
+        return spare[0]!;
       }
       let u = 0;
       while (u === 0) u = next();
       const v = next();
       const r = Math.sqrt(-2 * Math.log(u));
-      spare = r * Math.sin(2 * Math.PI * v);
+      spare[0] = r * Math.sin(2 * Math.PI * v);
+      hasSpare = true;
       return r * Math.cos(2 * Math.PI * v);
     },
   };
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
 /** Fisher-Yates shuffle of a copy of `items` with `rng`. */

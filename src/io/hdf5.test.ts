@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FileFormatError, LimitError } from '../errors.js';
 import { fixture, haveFixtures } from '../../test/fixtures.js';
-import { byteSearch, halfToFloat, hdf5SignatureOffset, hdf5StoredEof, openHdf5, withHdf5 } from './hdf5.js';
+import { findAllBytes, halfToFloat, hdf5SignatureOffset, hdf5StoredEof, openHdf5, withHdf5 } from './hdf5.js';
 import { createRng } from '../random.js';
 import { makeHdf5, ramp } from './hdf5-make.testutil.js';
 
@@ -133,20 +133,21 @@ test('close is idempotent and a closed file refuses further reads', async () => 
   assert.throws(() => f.keys('/'), FileFormatError);
 });
 
-test('byteSearch finds every occurrence a naive scan finds (overlaps, edges, repeats)', () => {
+test('findAllBytes finds every occurrence a naive scan finds, for several needles at once', () => {
   const rng = createRng(7);
-  const naive = (b: Uint8Array, n: number[], from: number): number => {
-    for (let p = Math.max(0, from); p + n.length <= b.length; p++) if (n.every((v, i) => b[p + i] === v)) return p;
-    return -1;
+  const naive = (b: Uint8Array, n: Uint8Array): number[] => {
+    const out: number[] = [];
+    for (let p = 0; p + n.length <= b.length; p++) if (n.every((v, i) => b[p + i] === v)) out.push(p);
+    return out;
   };
-  for (let trial = 0; trial < 200; trial++) {
-    // Small alphabets make matches (and overlapping ones) common.
+  for (let trial = 0; trial < 300; trial++) {
+    // Small alphabets make matches (and overlapping ones) common; needles of different lengths.
     const alphabet = 1 + (trial % 4);
-    const bytes = Uint8Array.from({ length: 1 + Math.floor(rng.next() * 300) }, () => Math.floor(rng.next() * alphabet));
-    const needle = Array.from({ length: 1 + Math.floor(rng.next() * 6) }, () => Math.floor(rng.next() * alphabet));
-    const find = byteSearch(needle);
-    for (let from = 0; from <= bytes.length + 1; from += 1 + (trial % 3)) assert.equal(find(bytes, from), naive(bytes, needle, from), `trial ${trial} from ${from}`);
+    const bytes = Uint8Array.from({ length: Math.floor(rng.next() * 300) }, () => Math.floor(rng.next() * alphabet));
+    const needles = Array.from({ length: 1 + (trial % 3) }, () => Uint8Array.from({ length: 1 + Math.floor(rng.next() * 6) }, () => Math.floor(rng.next() * alphabet)));
+    assert.deepEqual(findAllBytes(bytes, needles), needles.map((n) => naive(bytes, n)), `trial ${trial}`);
   }
-  assert.equal(byteSearch([0x4b, 0])(new TextEncoder().encode('xxK\0K\0'), 3), 4);
-  assert.equal(byteSearch([1, 2, 3])(new Uint8Array([1, 2]), 0), -1);
+  const text = new TextEncoder().encode('xxbackend\0 weight_names\0backend\0');
+  assert.deepEqual(findAllBytes(text, [new TextEncoder().encode('backend\0'), new TextEncoder().encode('weight_names\0')]), [[2, 24], [11]]);
+  assert.throws(() => findAllBytes(text, [new Uint8Array(0)]), RangeError);
 });

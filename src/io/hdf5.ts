@@ -145,6 +145,15 @@ function loadH5wasm(): Promise<{ api: H5wasmApi; module: H5Module }> {
 }
 
 /**
+ * Starts loading the HDF5 library without waiting for it, so that its WebAssembly compiles (on
+ * V8's background threads) while the caller reads files or loads other libraries. Errors are
+ * left for the first real use to report.
+ */
+export function preloadHdf5(): void {
+  loadH5wasm().catch(() => undefined);
+}
+
+/**
  * A second, independent h5wasm instance: its module evaluated again under another URL (ES
  * modules are cached by URL), which instantiates the wasm afresh. Where the platform cannot
  * resolve the module's URL (some bundles), HDF5 stays unavailable until a restart.
@@ -254,7 +263,9 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
     });
   }
 
-  const loop = globalHeapLoop(bytes, sbAt);
+  // One pass finds the global heap collections and Keras' usual attribute names (see below).
+  const scan = findAllBytes(bytes, [GCOL, ...KERAS_VLEN_ATTRIBUTES.map(nameNeedle)]);
+  const loop = globalHeapLoop(bytes, sbAt, scan[0]);
   if (loop !== null) {
     throw new FileFormatError('HDF5_CORRUPT', `'${fileName}' is damaged: in the global heap collection at byte ${loop.collection}, the object at byte ${loop.object} records a size of 0, which would send HDF5 into an endless loop.`, {
       hint: DAMAGED_HINT,
@@ -386,7 +397,11 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
         // file can be longer than the file, so check the stored lengths first.
         if (meta.vlen === true) {
           let stored = vlenLengths.get(name);
-          if (stored === undefined) vlenLengths.set(name, (stored = storedVlenLengths(bytes, name)));
+          if (stored === undefined) {
+            const k = KERAS_VLEN_ATTRIBUTES.indexOf(name);
+            stored = storedVlenLengths(bytes, name, k >= 0 ? scan[k + 1] : undefined);
+            vlenLengths.set(name, stored);
+          }
           const odd = stored.elementSizes.find((n) => n !== 10 && n !== 12 && n !== 16);
           if (odd !== undefined) {
             throw new FileFormatError('HDF5_CORRUPT', `Attribute '${name}' in '${fileName}' records its variable-length strings with an element size of ${odd} bytes (HDF5 writes 16), so the file is damaged.`, {
@@ -464,32 +479,50 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
 }
 
 /**
- * A byte-string search (Boyer-Moore-Horspool): returns a function giving the first position at
- * or after `from` where `needle` occurs in `bytes`, or -1. Scanning a 17 MB model file for an
- * attribute name takes a few milliseconds this way, against ~20 ms per name for
- * `Uint8Array.indexOf` on its first byte (which stops on every 256th byte of weight data).
+ * Every position where each needle occurs in `bytes` (overlapping occurrences included), found
+ * in one pass (Horspool's algorithm over a set of needles: the window is as long as the shortest
+ * needle and jumps by the shift its last byte allows for all of them). A first open of a 17 MB
+ * model file scans for several attribute names at once this way instead of once per name.
  */
-export function byteSearch(needle: readonly number[]): (bytes: Uint8Array, from: number) => number {
-  const m = needle.length;
-  const pattern = Uint8Array.from(needle);
-  const shift = new Int32Array(256).fill(m);
-  for (let i = 0; i < m - 1; i++) shift[pattern[i]!] = m - 1 - i;
-  const last = pattern[m - 1]!;
-  return (bytes, from) => {
-    if (m === 0) return from <= bytes.length ? Math.max(0, from) : -1;
-    const end = bytes.length - m;
-    let p = Math.max(0, from);
-    while (p <= end) {
-      const c = bytes[p + m - 1]!;
-      if (c === last) {
-        let k = 0;
-        while (k < m - 1 && bytes[p + k] === pattern[k]) k++;
-        if (k === m - 1) return p;
+export function findAllBytes(bytes: Uint8Array, needles: readonly Uint8Array[]): number[][] {
+  const found = needles.map((): number[] => []);
+  if (needles.length === 0) return found;
+  const window = Math.min(...needles.map((n) => n.length));
+  if (window === 0) throw new RangeError('findAllBytes: empty needle');
+  const shift = new Int32Array(256).fill(window);
+  const byLast: (number[] | undefined)[] = new Array<number[] | undefined>(256);
+  needles.forEach((n, k) => {
+    const tail = n.length - window;
+    for (let j = 0; j < window - 1; j++) shift[n[tail + j]!] = Math.min(shift[n[tail + j]!]!, window - 1 - j);
+    (byLast[n[n.length - 1]!] ??= []).push(k);
+  });
+  for (let i = window - 1; i < bytes.length; ) {
+    const c = bytes[i]!;
+    const candidates = byLast[c];
+    if (candidates !== undefined) {
+      for (const k of candidates) {
+        const n = needles[k]!;
+        const start = i - n.length + 1;
+        if (start < 0) continue;
+        let j = 0;
+        while (j < n.length - 1 && bytes[start + j] === n[j]) j++;
+        if (j === n.length - 1) found[k]!.push(start);
       }
-      p += shift[c]!;
     }
-    return -1;
-  };
+    i += shift[c]!;
+  }
+  return found;
+}
+
+/** 'GCOL' and version 1: the start of a global heap collection. */
+const GCOL = Uint8Array.from([0x47, 0x43, 0x4f, 0x4c, 1]);
+
+/** Attribute names Keras stores as variable-length strings, looked for together on first need. */
+const KERAS_VLEN_ATTRIBUTES = ['keras_version', 'backend', 'model_config', 'training_config', 'layer_names', 'weight_names'];
+
+/** An attribute name as it sits in an attribute message: its bytes and a NUL. */
+function nameNeedle(name: string): Uint8Array {
+  return Uint8Array.from([...Array.from(name, (c) => c.charCodeAt(0) & 0xff), 0]);
 }
 
 /**
@@ -499,7 +532,7 @@ export function byteSearch(needle: readonly number[]): (bytes: Uint8Array, from:
  * one damaged byte of `cnn2d_71.h5`). Mirrors H5HG__cache_heap_deserialize; only collections that
  * look real (version 1, at least HDF5's 4096-byte minimum, inside the file) are walked.
  */
-export function globalHeapLoop(bytes: Uint8Array, superblockAt: number): { collection: number; object: number } | null {
+export function globalHeapLoop(bytes: Uint8Array, superblockAt: number, candidates: readonly number[] = findAllBytes(bytes, [GCOL])[0]!): { collection: number; object: number } | null {
   const version = bytes[superblockAt + 8];
   const lengthSize = version === 0 || version === 1 ? bytes[superblockAt + 14] : bytes[superblockAt + 10];
   if (lengthSize !== 4 && lengthSize !== 8) return null;
@@ -510,8 +543,7 @@ export function globalHeapLoop(bytes: Uint8Array, superblockAt: number): { colle
   };
   const header = Math.ceil((8 + lengthSize) / 8) * 8; // H5HG_SIZEOF_HDR
   const objectHeader = 8 + lengthSize; // H5HG_SIZEOF_OBJHDR
-  const gcol = byteSearch([0x47, 0x43, 0x4f, 0x4c, 1]); // 'GCOL', version 1
-  for (let g = gcol(bytes, 0); g >= 0; g = gcol(bytes, g + 1)) {
+  for (const g of candidates) {
     if (g + header > bytes.length) break;
     const size = len(g + 8);
     if (size < 4096 || g + size > bytes.length) continue;
@@ -535,16 +567,14 @@ export function globalHeapLoop(bytes: Uint8Array, superblockAt: number): { colle
  * records (16 on disk: length, heap address, index). Found by scanning the bytes for the name;
  * anything that does not parse as such a message is skipped, so the lists may be empty.
  */
-export function storedVlenLengths(bytes: Uint8Array, name: string): { lengths: number[]; elementSizes: number[] } {
-  const needle = Array.from(name, (c) => c.charCodeAt(0) & 0xff);
-  needle.push(0);
-  const find = byteSearch(needle);
+export function storedVlenLengths(bytes: Uint8Array, name: string, positions: readonly number[] = findAllBytes(bytes, [nameNeedle(name)])[0]!): { lengths: number[]; elementSizes: number[] } {
+  const needle = nameNeedle(name);
   const u16 = (at: number): number => bytes[at]! | (bytes[at + 1]! << 8);
   const u32 = (at: number): number => (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
   const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
   const out: number[] = [];
   const sizes: number[] = [];
-  for (let p = find(bytes, 0); p >= 0; p = find(bytes, p + 1)) {
+  for (const p of positions) {
     for (const version of [1, 2, 3]) {
       const h = p - (version === 1 ? 8 : version === 2 ? 6 : 7);
       if (h < 0 || bytes[h] !== version || u16(h + 2) !== needle.length) continue;

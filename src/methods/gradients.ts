@@ -69,18 +69,27 @@ export async function smoothGrad(model: Model, x: Tensor, options: SmoothGradOpt
   const most = batchForBudget(model.graph, memoryBudget, 32, 3);
   const batch = Math.ceil(nSamples / Math.ceil(nSamples / most));
   let score = NaN;
-  for (let s = 0; s < nSamples; s += batch) {
-    throwIfAborted(signal);
+  const xs = x.data;
+  /** The noisy copies of samples s..s+b (and x itself after them in the first batch). */
+  const noisy = (s: number): Tensor => {
     const b = Math.min(batch, nSamples - s);
     const rows = s === 0 ? b + 1 : b;
     const data = new Float32Array(rows * per);
-    const xs = x.data;
     for (let r = 0; r < b; r++) {
       const o = r * per;
       for (let j = 0; j < per; j++) data[o + j] = xs[j]! + sigma * rng.normal();
     }
     if (s === 0) data.set(xs.subarray(0, per), b * per);
-    const { scores, grads } = await gradBatch(model, { shape: [rows, ...x.shape.slice(1)], data }, c, signal);
+    return { shape: [rows, ...x.shape.slice(1)], data };
+  };
+  let next = noisy(0);
+  for (let s = 0; s < nSamples; s += batch) {
+    throwIfAborted(signal);
+    const b = Math.min(batch, nSamples - s);
+    const pending = gradBatch(model, next, c, signal);
+    // The next batch's noise is drawn while the engine computes this one (same draws, same order).
+    if (s + b < nSamples) next = noisy(s + b);
+    const { scores, grads } = await pending;
     if (s === 0) score = scores[b]!;
     for (let r = 0; r < b; r++) {
       const o = r * per;
