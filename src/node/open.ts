@@ -87,11 +87,11 @@ function tfjsShardPaths(bytes: Uint8Array, fileName: string): string[] {
 /** Reads the model file(s) at `path` and opens them. */
 export async function openPath(path: string, options: OpenPathOptions = {}): Promise<Model> {
   const { engine = 'auto', threads = 2, maxFileBytes = DEFAULT_MAX_FILE_BYTES } = options;
-  // Start both libraries now: HDF5's WebAssembly compiles in the background while the file is
-  // read and onnxruntime's native library loads (~0.1 s off a first open).
-  preloadHdf5();
+  // onnxruntime's native library loads while the file is read; HDF5's WebAssembly (for .h5 and
+  // .keras files) compiles on V8's background threads while other work goes on.
   if (engine !== 'reference') import('./onnx.js').catch(() => undefined);
   const bytes = await readFileLimited(path, maxFileBytes);
+  if (!looksLikeJson(bytes)) preloadHdf5();
   const files: InputFile[] = [{ name: path, bytes }];
   if (options.weights !== undefined) {
     files.push({ name: options.weights, bytes: await readFileLimited(options.weights, maxFileBytes) });
