@@ -107,16 +107,17 @@ export async function occlusion(model: Model, x: Tensor, options: OcclusionOptio
   const per = sizeOf(x.shape.slice(1));
   const outName = model.graph.outputs[0]!;
   const outPer = sizeOf(model.outputShape.slice(1).map((d) => d ?? 1));
-  const base = await model.engine.run([x], { outputs: [outName], ...(signal ? { signal } : {}) });
-  const baseline = classProbability(model.head, base.get(outName)!.data, targetClass);
   const batch = options.batchSize ?? batchForBudget(model.graph, memoryBudget, 64);
   const probability = new Float32Array(total).fill(NaN);
   const p1 = preset === 'original' ? new Float32Array(total) : undefined;
-  // 3. batched forward passes over occluded copies
-  for (let start = 0; start < total; start += batch) {
-    throwIfAborted(signal);
+  let baseline = NaN;
+  // 3. batched forward passes over occluded copies. x itself rides at the end of the first batch
+  // (the baseline, without a pass of its own), and each batch is filled while the engine runs
+  // the one before.
+  const occluded = (start: number): Tensor => {
     const end = Math.min(total, start + batch);
-    const data = new Float32Array((end - start) * per);
+    const rowsIn = end - start + (start === 0 ? 1 : 0);
+    const data = new Float32Array(rowsIn * per);
     for (let pos = start; pos < end; pos++) {
       const img = data.subarray((pos - start) * per, (pos - start + 1) * per);
       img.set(x.data);
@@ -128,7 +129,17 @@ export async function occlusion(model: Model, x: Tensor, options: OcclusionOptio
         }
       }
     }
-    const out = (await model.engine.run([{ shape: [end - start, ...x.shape.slice(1)], data }], { outputs: [outName], ...(signal ? { signal } : {}) })).get(outName)!;
+    if (start === 0) data.set(x.data.subarray(0, per), (end - start) * per);
+    return { shape: [rowsIn, ...x.shape.slice(1)], data };
+  };
+  let next = occluded(0);
+  for (let start = 0; start < total; start += batch) {
+    throwIfAborted(signal);
+    const end = Math.min(total, start + batch);
+    const pending = model.engine.run([next], { outputs: [outName], ...(signal ? { signal } : {}) });
+    if (end < total) next = occluded(end);
+    const out = (await pending).get(outName)!;
+    if (start === 0) baseline = classProbability(model.head, out.data.subarray((end - start) * outPer, (end - start + 1) * outPer), targetClass);
     for (let pos = start; pos < end; pos++) {
       const o = out.data.subarray((pos - start) * outPer, (pos - start + 1) * outPer);
       probability[pos] = classProbability(model.head, o, targetClass);
