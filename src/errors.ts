@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'FILE_CORRUPT'
   | 'FILE_NOT_FOUND'
   | 'FILE_EXISTS'
+  | 'OUTPUT_NOT_WRITABLE'
   | 'NPY_BAD_HEADER'
   | 'NPY_UNSUPPORTED_DTYPE'
   | 'NPY_PICKLE'

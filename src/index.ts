@@ -31,6 +31,7 @@ export { saliency, smoothGrad, integratedGradients, type AttributionResult, type
 export { classAverage, type ClassAverageOptions, type ClassAverageResult, type MapGroup, type AverageMethod } from './methods/class-average.js';
 export * from './methods/embed/index.js';
 export { sha256Hex, type Provenance } from './methods/provenance.js';
+export { inputImage, type InputImage } from './methods/inputs.js';
 
 // Figures (results -> SVG strings).
 export * as render from './render/index.js';

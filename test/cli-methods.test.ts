@@ -197,6 +197,25 @@ test('an existing output is refused without --overwrite (exit 2, FILE_EXISTS), b
   }
 });
 
+test('an output into a missing folder is refused before any work (exit 3, OUTPUT_NOT_WRITABLE), for methods and predict', { skip }, async () => {
+  const dir = tempDir();
+  try {
+    for (const argv of [
+      ['saliency', modelPath(DL4J), '--x', inputs(DL4J), '-o', join('missing', 's.png')],
+      ['gradcam', modelPath(DL4J), '--x', inputs(DL4J), '--json', join('missing', 'g.json')],
+      ['predict', modelPath(DL4J), inputs(DL4J), '-o', join('missing', 'p.npy')],
+    ]) {
+      const r = await runCli(argv, dir);
+      assert.equal(r.code, 3, argv[0]);
+      assert.match(r.stderr, /OUTPUT_NOT_WRITABLE.*missing' does not exist.*mkdir -p/s, argv[0]);
+      assert.equal(r.stdout, '', `${argv[0]}: nothing computed or printed`);
+      assert.doesNotMatch(r.stderr, /bug in convscope/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('bad arguments: exit code 2 and a message naming the problem', { skip }, async () => {
   const dir = tempDir();
   try {

@@ -17,6 +17,7 @@ import { inputImage, type InputImage } from '../methods/inputs.js';
 import { sha256Hex, type Provenance } from '../methods/provenance.js';
 import type { Model } from '../model/model.js';
 import { figureFormat, writeFigure } from '../node/figure.js';
+import { checkOutputFolder } from '../node/files.js';
 import type { Tensor } from '../tensor.js';
 import type { InputFigureOptions } from '../render/figure-common.js';
 import { VERSION } from '../version.js';
@@ -91,6 +92,7 @@ export async function preflightOutputs(args: ParsedArgs, io: CliIO): Promise<voi
     throw new ArgumentError('BAD_ARGUMENT', `-o and --json name the same file '${fig}'.`, { hint: 'Give the figure and the JSON different names.' });
   }
   for (const [flag, path] of [['-o', fig], ['--json', json === '-' ? undefined : json]] as const) {
+    if (path !== undefined) await checkOutputFolder(resolve(io.cwd, path));
     if (path === undefined || overwrite) continue;
     if (await exists(resolve(io.cwd, path))) {
       throw new ArgumentError('FILE_EXISTS', `Output '${path}' (${flag}) already exists; convscope does not overwrite files unasked.`, {

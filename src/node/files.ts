@@ -1,7 +1,8 @@
 // Node-only file helpers: read-only opening with a size limit, and atomic writes that never
 // overwrite a user's file unless asked.
 
-import { open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ArgumentError, FileFormatError, LimitError } from '../errors.js';
@@ -48,6 +49,49 @@ export interface WriteOptions {
 }
 
 /**
+ * Refuses an output path whose folder does not exist or is not a writable folder, with a typed
+ * error naming it (OUTPUT_NOT_WRITABLE): what commands check before any work, so that a long run
+ * does not end in an error at its last step.
+ */
+export async function checkOutputFolder(path: string): Promise<void> {
+  const folder = dirname(path);
+  const info = await stat(folder).catch(() => null);
+  if (info === null || !info.isDirectory()) {
+    throw new FileFormatError('OUTPUT_NOT_WRITABLE', `Cannot write '${path}': the folder '${folder}' ${info === null ? 'does not exist' : 'is not a folder'}.`, {
+      hint: `Create it first (mkdir -p '${folder}') or choose another output path.`,
+      details: { file: path, folder },
+    });
+  }
+  try {
+    await access(folder, constants.W_OK);
+  } catch (cause) {
+    throw new FileFormatError('OUTPUT_NOT_WRITABLE', `Cannot write '${path}': the folder '${folder}' is not writable.`, { cause, hint: 'Choose another output path.', details: { file: path, folder } });
+  }
+}
+
+/**
+ * Checks outputs before any work: each one's folder exists and is writable, and (unless
+ * `overwrite`) the file does not exist yet (FILE_EXISTS). Null entries are skipped.
+ */
+export async function preflightWrites(paths: readonly (string | null)[], overwrite: boolean): Promise<void> {
+  for (const p of paths) {
+    if (p === null) continue;
+    await checkOutputFolder(p);
+    if (overwrite) continue;
+    const exists = await stat(p).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      throw new ArgumentError('FILE_EXISTS', `Output '${p}' already exists; convscope does not overwrite files unasked.`, {
+        hint: 'Choose another name or pass --overwrite.',
+        details: { file: p },
+      });
+    }
+  }
+}
+
+/**
  * Writes `data` to `path` atomically: to a temporary file in the same folder, then renamed.
  * Refuses to replace an existing file unless `overwrite` is set.
  */
@@ -70,6 +114,16 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EISDIR' || code === 'ENOSPC') {
+      const missing = (code === 'ENOENT' || code === 'ENOTDIR') && !(await stat(dirname(path)).then((i) => i.isDirectory(), () => false));
+      const why = missing ? `its folder '${dirname(path)}' does not exist` : code === 'EISDIR' ? 'it is a folder' : code === 'ENOSPC' ? 'the disk is full' : `files cannot be created in '${dirname(path)}'`;
+      throw new FileFormatError('OUTPUT_NOT_WRITABLE', `Cannot write '${path}': ${why}.`, {
+        cause: err,
+        hint: missing ? `Create it first (mkdir -p '${dirname(path)}') or choose another output path.` : 'Choose another output path.',
+        details: { file: path, errno: code },
+      });
+    }
     throw err;
   }
 }

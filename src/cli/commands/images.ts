@@ -7,8 +7,8 @@ import type { CliIO, Command } from '../io.js';
 import { progressBar } from '../progress.js';
 import { ArgumentError, ConvscopeError, throwIfAborted } from '../../errors.js';
 import { writeNpy } from '../../io/npy.js';
-import { collectMsFiles, refuseExisting, scanMsFile } from '../../node/ms-files.js';
-import { writeFileAtomic } from '../../node/files.js';
+import { collectMsFiles, scanMsFile } from '../../node/ms-files.js';
+import { preflightWrites, writeFileAtomic } from '../../node/files.js';
 import { classFromFileName, parseLabelSpec } from '../../popgen/names.js';
 import { haplotypeImage, ROW_GROUPS, ROW_SORTS, type RowGroup, type RowSort } from '../../popgen/preprocess.js';
 import { INTERPOLATIONS, type Interpolation, type Quantize } from '../../popgen/resize.js';
@@ -123,7 +123,7 @@ ${formatFlags(flags)}`,
     const yPath = output[1] !== undefined ? resolve(io.cwd, output[1]) : null;
     const manifestPath = str(args, 'manifest') !== undefined ? resolve(io.cwd, str(args, 'manifest')!) : null;
     if (yPath === xPath) throw new ArgumentError('BAD_ARGUMENT', 'x and y outputs must be different files.');
-    if (!overwrite) await refuseExisting([xPath, yPath, manifestPath]);
+    await preflightWrites([xPath, yPath, manifestPath], overwrite);
 
     // 2. Files and their classes (all checked before any work).
     const files = await collectMsFiles(args.positionals, io.cwd);

@@ -7,6 +7,7 @@ import type { CliIO, Command } from '../io.js';
 import { ArgumentError } from '../../errors.js';
 import { progressBar } from '../progress.js';
 import { nonFiniteSamples, readTensorFile, writeTensorFile } from '../../node/arrays.js';
+import { preflightWrites } from '../../node/files.js';
 
 const flags = {
   ...modelFlags,
@@ -28,6 +29,8 @@ export const predictCommand: Command = {
     if (output === undefined && !bool(args, 'json')) {
       throw new ArgumentError('BAD_ARGUMENT', "'convscope predict' needs -o out.npy or --json.");
     }
+    // Before any work: an output that exists (without --overwrite) or has no folder to go in.
+    if (output !== undefined) await preflightWrites([resolve(io.cwd, output)], bool(args, 'overwrite'));
     const model = await openModelFromArgs(args, io, 'predict');
     try {
       const x = await readTensorFile(resolve(io.cwd, xPath));

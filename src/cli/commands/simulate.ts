@@ -10,6 +10,7 @@ import { progressBar } from '../progress.js';
 import { ArgumentError } from '../../errors.js';
 import { writeNpy } from '../../io/npy.js';
 import { refuseExisting, writeMsFile } from '../../node/ms-files.js';
+import { preflightWrites } from '../../node/files.js';
 import { writeFileAtomic } from '../../node/files.js';
 import { demoImages, demoMsGroups, simulateDemo, type DemoOptions, type Range } from '../../popgen/demo.js';
 import { segregatingSites } from '../../popgen/stats.js';
@@ -90,7 +91,9 @@ ${formatFlags(flags)}`,
     const msPaths = dir !== null ? ['NE', 'IS', 'OD'].map((t) => join(dir, `${t}${ext}`)).concat(join(dir, 'params.tsv')) : [];
     const xPath = output[0] !== undefined ? resolve(io.cwd, output[0]) : null;
     const yPath = output[1] !== undefined ? resolve(io.cwd, output[1]) : null;
-    if (!overwrite) await refuseExisting([...msPaths, xPath, yPath]);
+    // The ms folder is created below; x and y go into folders that must exist.
+    if (!overwrite) await refuseExisting(msPaths);
+    await preflightWrites([xPath, yPath], overwrite);
 
     const bar = progressBar(io, 'simulate');
     const demo = simulateDemo({ ...options, onProgress: bar });

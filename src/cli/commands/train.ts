@@ -10,8 +10,7 @@ import { ArgumentError, formatShape } from '../../errors.js';
 import { readNpy, toLabels } from '../../io/npy.js';
 import { nonFiniteSamples, readTensorFile } from '../../node/arrays.js';
 import { writeFigure } from '../../node/figure.js';
-import { readFileLimited, writeFileAtomic } from '../../node/files.js';
-import { refuseExisting } from '../../node/ms-files.js';
+import { preflightWrites, readFileLimited, writeFileAtomic } from '../../node/files.js';
 import { createWorkerExecutor } from '../../node/train-workers.js';
 import { renderTrainingHistory } from '../../train/figure.js';
 import { fit, type EpochLog, type FitOptions } from '../../train/fit.js';
@@ -120,7 +119,7 @@ ${formatFlags(flags)}`,
     const historyPath = resolve(io.cwd, str(args, 'history') ?? `${stem}.history.json`);
     const figurePath = resolve(io.cwd, str(args, 'figure') ?? `${stem}.history.png`);
     const overwrite = bool(args, 'overwrite');
-    if (!overwrite) await refuseExisting([modelPath, historyPath, figurePath]);
+    await preflightWrites([modelPath, historyPath, figurePath], overwrite);
 
     // 1. Data.
     const x = asImages(await readTensorFile(resolve(io.cwd, xArg)), xArg);
