@@ -15,7 +15,7 @@ import { renderClassAverageFigure, renderConfusionFigure, renderEmbeddingFigure 
 import { renderHeatmap } from '../render/heatmap.js';
 import { renderLineChart } from '../render/charts.js';
 import { FONT_SIZE } from '../render/svg.js';
-import { nest } from '../methods/provenance.js';
+import { classAverageNumbers, embeddingNumbers } from '../methods/numbers.js';
 import { defineMethod, type AnyMethod, type RunContext } from './method.js';
 import { finiteMinMax, symmetric } from './images.js';
 import type { Session } from './session.js';
@@ -304,26 +304,7 @@ const embedMethod = defineMethod<EmbedParams, EmbedResult>({
   },
   // The library's figure when coloured by true class; the page's colouring otherwise.
   figure: (p, r, s) => (p.color === 'true' && s.data.labels !== null ? renderEmbeddingFigure(r, { classNames: s.data.classNames }) : scatterOf(s, r, p.color)),
-  numbers: (_p, r, s) => ({
-    command: 'embed',
-    classNames: s.data.classNames,
-    method: r.method,
-    layer: r.layer,
-    className: r.className,
-    n: r.n,
-    d: r.d,
-    indices: r.indices,
-    labels: r.labels,
-    features: nest(r.features, [r.n, r.d]),
-    coordinates: nest(r.coordinates, [r.n, 2]),
-    axisLabels: r.axisLabels,
-    ...(r.explainedVarianceRatio !== undefined ? { explainedVarianceRatio: r.explainedVarianceRatio, explainedVariance: r.explainedVariance } : {}),
-    ...(r.kl !== undefined ? { kl: r.kl, iterations: r.iterations } : {}),
-    ...(r.stopped === true ? { stopped: true } : {}),
-    ...(r.trustworthiness !== undefined ? { trustworthiness: r.trustworthiness } : {}),
-    ...(r.knnAccuracy !== undefined ? { knnAccuracy: r.knnAccuracy } : {}),
-    options: r.options,
-  }),
+  numbers: (_p, r, s) => ({ command: 'embed', classNames: s.data.classNames, ...embeddingNumbers(r) }),
   array: (_p, r) => ({ shape: [r.n, 2], data: r.coordinates }),
   cacheable: (r) => r.stopped !== true,
 });
@@ -403,28 +384,7 @@ const classAverageMethod = defineMethod<ClassAverageParams, ClassAverageResult>(
     };
   },
   figure: (_p, r) => renderClassAverageFigure(r),
-  numbers: (_p, r, s) => ({
-    command: 'class-average',
-    classNames: s.data.classNames,
-    method: r.method,
-    quantity: r.quantity,
-    height: r.height,
-    width: r.width,
-    seed: r.seed,
-    groups: r.groups.map((g) => ({
-      label: g.label,
-      trueClass: g.trueClass,
-      correct: g.correct,
-      n: g.n,
-      indices: g.indices,
-      mean: nest(g.mean, [r.height, r.width]),
-      std: nest(g.std, [r.height, r.width]),
-      rowProfile: g.rowProfile,
-      rowProfileStd: g.rowProfileStd,
-      colProfile: g.colProfile,
-      colProfileStd: g.colProfileStd,
-    })),
-  }),
+  numbers: (_p, r, s) => ({ command: 'class-average', classNames: s.data.classNames, ...classAverageNumbers(r) }),
   array(_p, r) {
     const hw = r.height * r.width;
     const data = new Float32Array(r.groups.length * hw);

@@ -13,7 +13,7 @@ import { occlusion, type OcclusionResult } from '../methods/occlusion.js';
 import { renderActivationsFigure, renderAttributionFigure, renderGradCamFigure, renderInputFigure, renderKernelsFigure, renderOcclusionFigure } from '../render/figures.js';
 import type { AttributionFigureResult } from '../render/figures.js';
 import { sumChannels } from '../render/figure-common.js';
-import { nest } from '../methods/provenance.js';
+import { activationsNumbers, attributionNumbers, gradCamNumbers, kernelsNumbers, occlusionNumbers } from '../methods/numbers.js';
 import { colorScale, finiteMinMax, inputUri, mapUri, symmetric } from './images.js';
 import { defineMethod, type AnyMethod, type Query } from './method.js';
 import type { Session } from './session.js';
@@ -96,23 +96,7 @@ const kernelsMethod = defineMethod<KernelParams, KernelsResult>({
     max: r.max,
   }),
   figure: (_p, r) => renderKernelsFigure(r),
-  numbers: (_p, r) => {
-    const n = r.filters.length;
-    return {
-      command: 'kernels',
-      layer: r.layer,
-      className: r.className,
-      kernelHeight: r.kernelHeight,
-      kernelWidth: r.kernelWidth,
-      inChannels: r.inChannels,
-      filters: r.filters,
-      weights: nest(r.weights, [n, r.inChannels, r.kernelHeight, r.kernelWidth]),
-      aggregate: nest(r.aggregate, [n, r.kernelHeight, r.kernelWidth]),
-      aggregateMethod: r.aggregateMethod,
-      min: r.min,
-      max: r.max,
-    };
-  },
+  numbers: (_p, r) => ({ command: 'kernels', ...kernelsNumbers(r) }),
   array: (_p, r) => ({ shape: [r.filters.length, r.inChannels, r.kernelHeight, r.kernelWidth], data: r.weights }),
 });
 
@@ -165,7 +149,7 @@ const activationsMethod = defineMethod<ActivationParams, ActivationsResult>({
   figure: (p, r, s) => renderActivationsFigure(p.channel !== undefined ? oneChannel(r, p.channel) : r, { ...figureOptions(s, p.verdict), scale: p.scale }),
   numbers: (p, r, s) => {
     const x = p.channel !== undefined ? oneChannel(r, p.channel) : r;
-    return { ...envelope('activations', s, p.verdict), layer: x.layer, className: x.className, height: x.height, width: x.width, channels: x.channels, maps: nest(x.maps, [x.channels.length, x.height, x.width]), min: x.min, max: x.max };
+    return { ...envelope('activations', s, p.verdict), ...activationsNumbers(x) };
   },
   array: (p, r) => {
     const x = p.channel !== undefined ? oneChannel(r, p.channel) : r;
@@ -272,23 +256,7 @@ const occlusionMethod = defineMethod<OcclusionParams, OcclusionResult>({
     };
   },
   figure: (p, r, s) => renderOcclusionFigure(r, s.image(p.index), figureOptions(s, p.verdict)),
-  numbers: (p, r, s) => ({
-    ...envelope('occlusion', s, p.verdict),
-    targetClass: r.targetClass,
-    window: r.window,
-    stride: r.stride,
-    fill: r.fill,
-    fillMode: r.fillMode,
-    preset: r.preset,
-    rows: r.rows,
-    cols: r.cols,
-    height: r.height,
-    width: r.width,
-    baseline: r.baseline,
-    probability: nest(r.probability, [r.rows, r.cols]),
-    drop: nest(r.drop, [r.rows, r.cols]),
-    overlay: nest(r.overlay, [r.height, r.width]),
-  }),
+  numbers: (p, r, s) => ({ ...envelope('occlusion', s, p.verdict), ...occlusionNumbers(r) }),
   array: (_p, r) => ({ shape: [r.rows, r.cols], data: r.probability }),
 });
 
@@ -325,7 +293,7 @@ const gradCamMethod = defineMethod<GradCamParams, GradCamResult>({
     };
   },
   figure: (p, r, s) => renderGradCamFigure(r, s.image(p.index), { ...figureOptions(s, p.verdict), alpha: p.alpha }),
-  numbers: (p, r, s) => ({ ...envelope('gradcam', s, p.verdict), layer: r.layer, targetClass: r.targetClass, score: r.score, height: r.height, width: r.width, map: nest(r.map, [r.height, r.width]), weights: r.weights }),
+  numbers: (p, r, s) => ({ ...envelope('gradcam', s, p.verdict), ...gradCamNumbers(r) }),
   array: (_p, r) => ({ shape: [r.height, r.width], data: r.map }),
 });
 
@@ -392,7 +360,7 @@ const gradientsMethod = defineMethod<GradientParams, AttributionFigureResult>({
   figure: (p, r, s) => renderAttributionFigure(r, s.image(p.index), figureOptions(s, p.verdict)),
   numbers(p, r, s) {
     const field = { saliency: 'saliency', smoothgrad: 'smoothgrad', ig: 'integratedGradients' }[p.kind];
-    const common = { ...envelope(METHOD_NAMES[p.kind], s, p.verdict), method: r.method, targetClass: r.targetClass, score: r.score, shape: r.shape, [field]: nest(r.attribution, r.shape) };
+    const common = { ...envelope(METHOD_NAMES[p.kind], s, p.verdict), ...attributionNumbers(r, field) };
     if (p.kind === 'smoothgrad') return { ...common, nSamples: r.nSamples, noiseLevel: p.noiseLevel, sigma: r.sigma, seed: p.seed };
     if (p.kind === 'ig') return { ...common, steps: p.steps, baseline: p.baseline, baselineScore: r.baselineScore, completenessError: r.completenessError };
     return common;

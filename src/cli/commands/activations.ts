@@ -7,8 +7,8 @@ import { dataFlags, pickFlags } from '../data.js';
 import { methodCommand } from '../method-command.js';
 import { fmtNum, layerFlags, oneBased, resolveLayerFlag } from '../flags.js';
 import { activations } from '../../methods/activations.js';
-import { nest } from '../../methods/provenance.js';
 import { renderActivationsFigure } from '../../render/figures.js';
+import { activationsNumbers } from '../../methods/numbers.js';
 
 const { class: _class, ...pick } = pickFlags;
 
@@ -42,7 +42,7 @@ export const activationsCommand: Command = methodCommand({
       method: 'activations',
       options: { layer: r.layer, channel: ch ?? null, scale },
       seed: null,
-      json: { layer: r.layer, className: r.className, height: r.height, width: r.width, channels: r.channels, maps: nest(r.maps, [r.channels.length, r.height, r.width]), min: r.min, max: r.max },
+      json: activationsNumbers(r),
       text: `Activations of ${r.layer} (${r.className}): ${r.channels.length} map${r.channels.length === 1 ? '' : 's'} of ${r.height}x${r.width}, values ${fmtNum(r.min)} to ${fmtNum(r.max)} (inference mode)`,
       figure: (provenance) => renderActivationsFigure(r, { ...ctx.figureOptions, scale, provenance }),
     };

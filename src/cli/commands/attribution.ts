@@ -4,12 +4,12 @@
 import { num, str } from '../args.js';
 import type { Command } from '../io.js';
 import { dataFlags, pickFlags, targetClassOf } from '../data.js';
-import { methodCommand, type MethodContext } from '../method-command.js';
+import { methodCommand } from '../method-command.js';
 import { countFlag, fmtNum, positiveFlag } from '../flags.js';
 import { ArgumentError } from '../../errors.js';
-import { integratedGradients, saliency, smoothGrad, type AttributionResult } from '../../methods/gradients.js';
-import { nest } from '../../methods/provenance.js';
+import { integratedGradients, saliency, smoothGrad } from '../../methods/gradients.js';
 import { renderAttributionFigure, type AttributionFigureResult } from '../../render/figures.js';
+import { attributionNumbers } from '../../methods/numbers.js';
 
 function range(values: Float32Array): string {
   let lo = Infinity;
@@ -19,10 +19,6 @@ function range(values: Float32Array): string {
     hi = Math.max(hi, v);
   }
   return `${fmtNum(lo)} to ${fmtNum(hi)}`;
-}
-
-function common(ctx: MethodContext, r: AttributionResult, field: string): Record<string, unknown> {
-  return { method: r.method, targetClass: r.targetClass, score: r.score, shape: r.shape, [field]: nest(r.attribution, r.shape) };
 }
 
 const usageTail = 'JSON: the attribution nested like one input (no batch axis), signed; `score` is the logit of the class.';
@@ -42,7 +38,7 @@ export const saliencyCommand: Command = methodCommand({
       method: 'saliency',
       options: { index: sel.index, class: targetClass },
       seed: sel.seed,
-      json: common(ctx, r, 'saliency'),
+      json: attributionNumbers(r, 'saliency'),
       text: `Saliency for class ${ctx.data!.classNames[targetClass]}: score (logit) ${fmtNum(r.score)}; gradient ${range(r.attribution)}`,
       figure: (provenance) => renderAttributionFigure(r, ctx.image!, { ...ctx.figureOptions, provenance }),
     };
@@ -74,7 +70,7 @@ export const smoothgradCommand: Command = methodCommand({
       method: 'smoothgrad',
       options: { index: sel.index, class: targetClass, n: nSamples, noise: noiseLevel, sigma: r.sigma, seed },
       seed,
-      json: { ...common(ctx, r, 'smoothgrad'), nSamples: r.nSamples, noiseLevel, sigma: r.sigma, seed },
+      json: { ...attributionNumbers(r, 'smoothgrad'), nSamples: r.nSamples, noiseLevel, sigma: r.sigma, seed },
       text: `SmoothGrad for class ${ctx.data!.classNames[targetClass]} (${nSamples} copies, sigma ${fmtNum(r.sigma)}, seed ${seed}): score (logit) ${fmtNum(r.score)}; mean gradient ${range(r.attribution)}`,
       figure: (provenance) => renderAttributionFigure(r as AttributionFigureResult, ctx.image!, { ...ctx.figureOptions, provenance }),
     };
@@ -117,7 +113,7 @@ export const igCommand: Command = methodCommand({
       method: 'integrated-gradients',
       options: { index: sel.index, class: targetClass, steps, baseline },
       seed: sel.seed,
-      json: { ...common(ctx, r, 'integratedGradients'), steps, baseline, baselineScore: r.baselineScore, completenessError: r.completenessError },
+      json: { ...attributionNumbers(r, 'integratedGradients'), steps, baseline, baselineScore: r.baselineScore, completenessError: r.completenessError },
       text:
         `Integrated Gradients for class ${ctx.data!.classNames[targetClass]} (${steps} steps from baseline ${fmtNum(baseline)}): score ${fmtNum(r.score)}, baseline score ${fmtNum(r.baselineScore)}; attributions ${range(r.attribution)}\n` +
         `Completeness error: sum of attributions - (score - baseline score) = ${fmtNum(r.completenessError)}${rel}`,

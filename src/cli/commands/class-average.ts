@@ -8,8 +8,8 @@ import { methodCommand } from '../method-command.js';
 import { countFlag, fmtNum } from '../flags.js';
 import { ArgumentError } from '../../errors.js';
 import { classAverage, type AverageMethod } from '../../methods/class-average.js';
-import { nest } from '../../methods/provenance.js';
 import { renderClassAverageFigure } from '../../render/figures.js';
+import { classAverageNumbers } from '../../methods/numbers.js';
 
 /** `convscope class-average`. */
 export const classAverageCommand: Command = methodCommand({
@@ -64,7 +64,6 @@ export const classAverageCommand: Command = methodCommand({
       ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
     });
     bar.finish();
-    const { height: H, width: W } = r;
     const lines = r.groups.map((g) => {
       let top = -Infinity;
       for (const v of g.mean) top = Math.max(top, v);
@@ -74,26 +73,7 @@ export const classAverageCommand: Command = methodCommand({
       method: `class-average-${method}`,
       options: { method, nPerClass, seed, target: target ?? 'true', window: window ?? null, stride: stride ?? null, fill: fill ?? null, layer: layer ?? null },
       seed,
-      json: {
-        method: r.method,
-        quantity: r.quantity,
-        height: H,
-        width: W,
-        seed: r.seed,
-        groups: r.groups.map((g) => ({
-          label: g.label,
-          trueClass: g.trueClass,
-          correct: g.correct,
-          n: g.n,
-          indices: g.indices,
-          mean: nest(g.mean, [H, W]),
-          std: nest(g.std, [H, W]),
-          rowProfile: g.rowProfile,
-          rowProfileStd: g.rowProfileStd,
-          colProfile: g.colProfile,
-          colProfileStd: g.colProfileStd,
-        })),
-      },
+      json: classAverageNumbers(r),
       text: [`Class-average ${method} maps (${r.quantity}; seed ${seed}):`, ...lines].join('\n'),
       figure: (provenance) => renderClassAverageFigure(r, { groups, provenance }),
     };

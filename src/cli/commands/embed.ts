@@ -8,9 +8,9 @@ import { methodCommand } from '../method-command.js';
 import { countFlag, fmtNum, positiveFlag } from '../flags.js';
 import { ArgumentError } from '../../errors.js';
 import { embed, type EmbedMethod, type EmbedOptions } from '../../methods/embed/index.js';
-import { nest } from '../../methods/provenance.js';
 import { renderEmbeddingFigure } from '../../render/figures.js';
 import { nodeEmbedBackend } from '../../node/embed-backend.js';
+import { embeddingNumbers } from '../../methods/numbers.js';
 
 /** `convscope embed`. */
 export const embedCommand: Command = methodCommand({
@@ -77,23 +77,7 @@ export const embedCommand: Command = methodCommand({
       method: `embed-${r.method}`,
       options: { ...r.options },
       seed: r.method === 'pca' && n === data.size ? null : seed,
-      json: {
-        method: r.method,
-        layer: r.layer,
-        className: r.className,
-        n: r.n,
-        d: r.d,
-        indices: r.indices,
-        labels: r.labels,
-        features: nest(r.features, [r.n, r.d]),
-        coordinates: nest(r.coordinates, [r.n, 2]),
-        axisLabels: r.axisLabels,
-        ...(r.explainedVarianceRatio !== undefined ? { explainedVarianceRatio: r.explainedVarianceRatio, explainedVariance: r.explainedVariance } : {}),
-        ...(r.kl !== undefined ? { kl: r.kl, iterations: r.iterations } : {}),
-        ...(r.trustworthiness !== undefined ? { trustworthiness: r.trustworthiness } : {}),
-        ...(r.knnAccuracy !== undefined ? { knnAccuracy: r.knnAccuracy } : {}),
-        options: r.options,
-      },
+      json: embeddingNumbers(r),
       text: parts.join('; '),
       figure: (provenance) => renderEmbeddingFigure(r, { classNames: data.classNames, provenance }),
     };

@@ -7,8 +7,8 @@ import { dataFlags, pickFlags, targetClassOf } from '../data.js';
 import { methodCommand } from '../method-command.js';
 import { argmax2d, fmtNum } from '../flags.js';
 import { gradCam } from '../../methods/gradcam.js';
-import { nest } from '../../methods/provenance.js';
 import { renderGradCamFigure } from '../../render/figures.js';
+import { gradCamNumbers } from '../../methods/numbers.js';
 
 /** `convscope gradcam`. */
 export const gradcamCommand: Command = methodCommand({
@@ -30,7 +30,7 @@ export const gradcamCommand: Command = methodCommand({
       method: 'gradcam',
       options: { index: sel.index, class: targetClass, layer: r.layer },
       seed: sel.seed,
-      json: { layer: r.layer, targetClass, score: r.score, height: r.height, width: r.width, map: nest(r.map, [r.height, r.width]), weights: r.weights },
+      json: gradCamNumbers(r),
       text:
         `Grad-CAM at ${r.layer} (${r.height}x${r.width}) for class ${ctx.data!.classNames[targetClass]}: score (logit) ${fmtNum(r.score)}; ` +
         (top.value > 0 ? `map max ${fmtNum(top.value)} at row ${top.row}, column ${top.col}` : 'the map is 0 everywhere (no positive evidence at this layer)'),

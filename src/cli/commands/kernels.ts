@@ -6,9 +6,9 @@ import type { Command } from '../io.js';
 import { methodCommand, modelOnlyFlags } from '../method-command.js';
 import { layerFlags, oneBased, resolveLayerFlag } from '../flags.js';
 import { kernels } from '../../methods/kernels.js';
-import { nest } from '../../methods/provenance.js';
 import { renderKernelsFigure } from '../../render/figures.js';
 import { fmtNum } from '../flags.js';
+import { kernelsNumbers } from '../../methods/numbers.js';
 
 /** `convscope kernels`. */
 export const kernelsCommand: Command = methodCommand({
@@ -33,19 +33,7 @@ export const kernelsCommand: Command = methodCommand({
       method: 'kernels',
       options: { layer: r.layer, filter: f ?? null, layerIndex: num(ctx.args, 'layer-index') ?? null, layerName: str(ctx.args, 'layer') ?? null },
       seed: null,
-      json: {
-        layer: r.layer,
-        className: r.className,
-        kernelHeight: r.kernelHeight,
-        kernelWidth: r.kernelWidth,
-        inChannels: r.inChannels,
-        filters: r.filters,
-        weights: nest(r.weights, [n, r.inChannels, r.kernelHeight, r.kernelWidth]),
-        aggregate: nest(r.aggregate, [n, r.kernelHeight, r.kernelWidth]),
-        aggregateMethod: r.aggregateMethod,
-        min: r.min,
-        max: r.max,
-      },
+      json: kernelsNumbers(r),
       text: `Kernels of ${r.layer} (${r.className}): ${n} filter${n === 1 ? '' : 's'} of ${r.kernelHeight}x${r.kernelWidth} over ${r.inChannels} input channel${r.inChannels === 1 ? '' : 's'}; weights from ${fmtNum(r.min)} to ${fmtNum(r.max)}`,
       figure: (provenance) => renderKernelsFigure(r, { provenance }),
     };

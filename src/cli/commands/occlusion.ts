@@ -8,8 +8,8 @@ import { methodCommand } from '../method-command.js';
 import { argmax2d, countFlag, fmtNum } from '../flags.js';
 import { ArgumentError } from '../../errors.js';
 import { occlusion, type OcclusionFill } from '../../methods/occlusion.js';
-import { nest } from '../../methods/provenance.js';
 import { renderOcclusionFigure } from '../../render/figures.js';
+import { occlusionNumbers } from '../../methods/numbers.js';
 
 /** Parses --fill: a number, 'image-mean' or 'dataset-mean'. */
 export function parseFill(text: string | undefined): OcclusionFill {
@@ -91,23 +91,7 @@ export const occlusionCommand: Command = methodCommand({
       method: 'occlusion',
       options: { index: sel.index, class: targetClass, window: r.window, stride: r.stride, fill: r.fill, fillMode: r.fillMode, preset: r.preset },
       seed: sel.seed,
-      json: {
-        targetClass,
-        window: r.window,
-        stride: r.stride,
-        fill: r.fill,
-        fillMode: r.fillMode,
-        preset: r.preset,
-        rows: r.rows,
-        cols: r.cols,
-        height: r.height,
-        width: r.width,
-        baseline: r.baseline,
-        probability: nest(r.probability, [r.rows, r.cols]),
-        drop: nest(r.drop, [r.rows, r.cols]),
-        overlay: nest(r.overlay, [r.height, r.width]),
-        ...(r.originalValue !== undefined ? { originalValue: nest(r.originalValue, [r.rows, r.cols]) } : {}),
-      },
+      json: occlusionNumbers(r),
       text:
         `Occlusion for class ${names[targetClass]} (${r.rows}x${r.cols} windows of ${r.window} px, step ${r.stride}, fill ${fmtNum(r.fill)}${r.preset === 'original' ? ', original protocol' : ''}): ` +
         `${vn} = ${fmtNum(r.baseline)} unoccluded, ${fmtNum(lo)} to ${fmtNum(hi)} occluded; ` +
