@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FileFormatError, LimitError } from '../errors.js';
 import { fixture, haveFixtures } from '../../test/fixtures.js';
-import { findAllBytes, halfToFloat, hdf5SignatureOffset, hdf5StoredEof, openHdf5, withHdf5 } from './hdf5.js';
+import { halfToFloat, openHdf5, withHdf5 } from './hdf5.js';
+import { findAllBytes, hdf5SignatureOffset, hdf5StoredEof } from './hdf5-bytes.js';
 import { createRng } from '../random.js';
 import { makeHdf5, ramp } from './hdf5-make.testutil.js';
 

@@ -2,7 +2,7 @@
 // something else, in which case the error says what the bytes look like and what is accepted.
 
 import { FileFormatError } from '../../errors.js';
-import { hdf5SignatureOffset } from '../hdf5.js';
+import { hdf5SignatureOffset } from '../hdf5-bytes.js';
 
 /** What a file's bytes look like. */
 export type SniffedKind = 'hdf5' | 'zip' | 'json' | 'empty' | 'unknown';
