@@ -77,7 +77,14 @@ export async function preflightWrites(paths: readonly (string | null)[], overwri
   for (const p of paths) {
     if (p === null) continue;
     await checkOutputFolder(p);
-    if (overwrite) continue;
+    if (!overwrite) await refuseExisting([p]);
+  }
+}
+
+/** Fails before any work when one of `paths` exists (writeFileAtomic checks again when writing). */
+export async function refuseExisting(paths: readonly (string | null)[]): Promise<void> {
+  for (const p of paths) {
+    if (p === null) continue;
     const exists = await stat(p).then(
       () => true,
       () => false,
@@ -96,18 +103,7 @@ export async function preflightWrites(paths: readonly (string | null)[], overwri
  * Refuses to replace an existing file unless `overwrite` is set.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
-  if (options.overwrite !== true) {
-    const exists = await stat(path).then(
-      () => true,
-      () => false,
-    );
-    if (exists) {
-      throw new ArgumentError('FILE_EXISTS', `Output '${path}' already exists; convscope does not overwrite files unasked.`, {
-        hint: 'Choose another name or pass --overwrite.',
-        details: { file: path },
-      });
-    }
-  }
+  if (options.overwrite !== true) await refuseExisting([path]);
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await writeFile(tmp, data, { flag: 'wx' });

@@ -88,19 +88,3 @@ export async function writeMsFile(path: string, replicates: readonly HaplotypeMa
   await writeFileAtomic(path, gzip ? gzipSync(bytes, { level: 6 }) : bytes, { overwrite: options.overwrite === true });
 }
 
-/** Fails before any work when one of `paths` exists (writeFileAtomic checks again when writing). */
-export async function refuseExisting(paths: readonly (string | null)[]): Promise<void> {
-  for (const p of paths) {
-    if (p === null) continue;
-    const exists = await stat(p).then(
-      () => true,
-      () => false,
-    );
-    if (exists) {
-      throw new ArgumentError('FILE_EXISTS', `Output '${p}' already exists; convscope does not overwrite files unasked.`, {
-        hint: 'Choose another name or pass --overwrite.',
-        details: { file: p },
-      });
-    }
-  }
-}
