@@ -30,18 +30,14 @@ import {
   type Forward,
 } from './export.js';
 import { DataType } from './proto.js';
+import { FEW_CHANNELS, maxPoolConvGrad, maxPoolGrad, type MaxPoolGradForm, type MaxPoolSite, type PoolOp } from './backward-maxpool.js';
 
 /** What to differentiate: the score node (weighted by a seed fed at run time) and the targets. */
 export interface GradientModelSpec {
   readonly score: string;
   readonly wrt: readonly string[];
-  /**
-   * Max-pool gradient formulation: 'unpool' (default) uses MaxPool Indices + MaxUnpool for
-   * disjoint windows, 'windows' ArgMax over disjoint windows (SpaceToDepth / DepthToSpace);
-   * both use 'scatter' (MaxPool Indices + ScatterElements) for overlapping windows. All are
-   * exact; the choice is speed only ('unpool' took half the time of 'windows' on BaSe's CNN).
-   */
-  readonly maxPoolGrad?: 'unpool' | 'windows' | 'scatter';
+  /** Max-pool gradient form (backward-maxpool.ts); all exact, the choice is speed only. Default 'slots'. */
+  readonly maxPoolGrad?: MaxPoolGradForm;
 }
 
 /** An encoded gradient model and the names of its inputs and outputs. */
@@ -92,7 +88,7 @@ interface Ctx {
    * derivative applied on the pooled gradient by the max-pool rule).
    */
   readonly preActivated: Set<string>;
-  readonly maxPoolGrad: 'unpool' | 'windows' | 'scatter';
+  readonly maxPoolGrad: MaxPoolGradForm;
 }
 
 const isPlainRelu = (a: Activation): boolean => a.kind === 'relu' && a.maxValue === null && a.negativeSlope === 0 && a.threshold === 0;
@@ -129,6 +125,11 @@ function addGrad(ctx: Ctx, name: string, form: Form, g: string): void {
   ctx.grads.set(name, new Value(v.rank, f, ctx.b.op('Add', [prev.get(ctx.b, f), v.get(ctx.b, f)], {}, 'grad_sum')));
 }
 
+/** Float 0/1 mask of v > 0. */
+function positive(b: OnnxBuilder, v: string): string {
+  return b.op('Cast', [b.op('Greater', [v, b.scalar(0)])], { to: int(DataType.FLOAT) });
+}
+
 /** d y / d z of an activation, times gy; all in one layout; `axis` is the softmax axis there. */
 function activationGrad(b: OnnxBuilder, act: Activation, z: () => string, y: string, gy: string, axis: number): string {
   const s = (v: number): string => b.scalar(v);
@@ -139,7 +140,8 @@ function activationGrad(b: OnnxBuilder, act: Activation, z: () => string, y: str
       return gy;
     case 'relu': {
       const { maxValue, negativeSlope: slope, threshold } = act;
-      if (maxValue === null && threshold === 0 && slope === 0) return where(b.op('Greater', [y, zero]), gy, zero);
+      // Plain ReLU: gy * (y > 0) as a float mask (onnxruntime's Mul is vectorised, its Where is not).
+      if (maxValue === null && threshold === 0 && slope === 0) return b.op('Mul', [gy, positive(b, y)]);
       // TensorFlow's kinks: 1 for threshold < z < max_value, 0 at and above max_value,
       // negative_slope at and below the threshold (ReLU'(0) = 0; LeakyReLU'(0) = slope).
       const zz = z();
@@ -234,7 +236,8 @@ function flippedWeights(dims: readonly number[], data: Float32Array, group: numb
 /**
  * Input gradient of a convolution-like op with weights `w` (ONNX layout (M, C/g, k...)),
  * in the channels-first layout. Stride 1: a plain Conv with flipped weights (faster than
- * ConvTranspose in onnxruntime); otherwise ConvTranspose sized to the input exactly.
+ * ConvTranspose in onnxruntime), except for at most FEW_CHANNELS input channels; otherwise
+ * ConvTranspose sized to the input exactly.
  */
 function convInputGrad(
   b: OnnxBuilder,
@@ -245,7 +248,9 @@ function convInputGrad(
 ): string {
   const r = geom.kernel.length;
   const eff = geom.kernel.map((k, i) => (k - 1) * geom.dilation[i]!);
-  if (geom.strides.every((s) => s === 1)) {
+  const stride1 = geom.strides.every((s) => s === 1);
+  const fewInputs = w.group === 1 && w.dims[1]! <= FEW_CHANNELS;
+  if (stride1 && !fewInputs) {
     // Stride 1: forward pads sum to (k-1)d for 'same' (SAME_UPPER puts the larger half last).
     const pads = geom.pads ?? [...eff.map((e) => Math.floor(e / 2)), ...eff.map((e) => e - Math.floor(e / 2))];
     const bp = Array.from({ length: r }, (_, i) => eff[i]! - pads[i]!);
@@ -260,10 +265,11 @@ function convInputGrad(
       pads: ints([...bp, ...ep]),
     }, 'grad_conv');
   }
-  if (geom.pads === null) noRule(node, 'a strided convolution with unknown input sizes');
+  const gpads = geom.pads ?? (stride1 ? [...eff.map((e) => Math.floor(e / 2)), ...eff.map((e) => e - Math.floor(e / 2))] : null);
+  if (gpads === null) noRule(node, 'a strided convolution with unknown input sizes');
   const inSizes = known(node, geom.inSizes, 'a strided convolution');
   const outSizes = known(node, geom.outSizes, 'a strided convolution');
-  const begin = geom.pads.slice(0, r);
+  const begin = gpads.slice(0, r);
   const end: number[] = [];
   const outputPadding: number[] = [];
   for (let i = 0; i < r; i++) {
@@ -290,97 +296,30 @@ function windowCounts(inSize: number, outSize: number, k: number, s: number, pad
   });
 }
 
-type PoolOp = Extract<Op, { type: 'pool' }>;
-
-
 /**
- * Max-pool gradient for any geometry: MaxPool's Indices output names, per window, the first
- * maximal cell in row-major order (padding excluded), and ScatterElements adds each window's
- * gradient there (overlapping windows add up).
+ * The stride-1 2-D convolution feeding a max pool (directly, or through a separate plain ReLU
+ * whose derivative the pool rule applies), when its input gradient may be taken straight from
+ * the pooled gradient (backward-maxpool.ts, maxPoolConvGrad): the pool is its only consumer on
+ * the gradient path, neither its value nor the ReLU's is a gradient target, and its own
+ * activation is linear or that pre-applied ReLU. Null otherwise.
  */
-function maxPoolGradScatter(b: OnnxBuilder, xin: string, g: string, op: PoolOp, pads: number[] | null): string {
-  const [, indices] = b.opN('MaxPool', [xin], {
-    kernel_shape: ints(op.poolSize),
-    strides: ints(op.strides),
-    ...(pads === null ? { auto_pad: str('SAME_UPPER') } : { pads: ints(pads) }),
-  }, 2, 'maxpool_argmax');
-  const shape = b.op('Shape', [xin]);
-  const flat = b.i64([-1]);
-  const zeros = b.op('Reshape', [b.op('ConstantOfShape', [shape]), flat]);
-  const scattered = b.op('ScatterElements', [zeros, b.op('Reshape', [indices!, flat]), b.op('Reshape', [g, flat])], {
-    axis: int(0),
-    reduction: str('add'),
-  }, 'grad_maxpool');
-  return b.op('Reshape', [scattered, shape]);
-}
-
-/**
- * Max-pool gradient for disjoint windows (stride = pool size): MaxPool's Indices name, per
- * window, the first maximal cell in row-major order (padding excluded), and MaxUnpool puts each
- * window's gradient there, in a tensor shaped like x. Returns null when windows overlap (the
- * caller uses the scatter form, which adds the shares of overlapping windows).
- */
-function maxPoolGradUnpool(b: OnnxBuilder, xin: string, g: string, op: PoolOp, pads: number[] | null): string | null {
-  if (op.poolSize.some((p, i) => p !== op.strides[i])) return null;
-  const [, indices] = b.opN('MaxPool', [xin], {
-    kernel_shape: ints(op.poolSize),
-    strides: ints(op.strides),
-    ...(pads === null ? { auto_pad: str('SAME_UPPER') } : { pads: ints(pads) }),
-  }, 2, 'maxpool_argmax');
-  return b.op('MaxUnpool', [g, indices!, b.op('Shape', [xin])], {
-    kernel_shape: ints(op.poolSize),
-    strides: ints(op.strides),
-    ...(pads === null ? {} : { pads: ints(pads) }),
-  }, 'grad_maxpool');
-}
-
-/**
- * Max-pool gradient for disjoint windows (stride = pool size; square in 2-D), from fast
- * layout ops: the windows become an axis (SpaceToDepth in 2-D, a Reshape in 1-D), ArgMax
- * picks the first maximum (row-major), Where puts the gradient there, DepthToSpace puts the
- * cells back. Padding is -inf (never a maximum); cells no window covers get 0. Returns null
- * when the geometry does not fit (the caller uses the scatter form).
- */
-function maxPoolGradWindows(
-  b: OnnxBuilder, xin: string, g: string, op: PoolOp, pads: number[] | null,
-  inSizes: readonly (number | null)[], outSizes: readonly (number | null)[], channels: number,
-): string | null {
-  const r = op.rank;
-  const k = op.poolSize[0]!;
-  if (pads === null || op.poolSize.some((p, i) => p !== op.strides[i] || p !== k)) return null;
-  if (inSizes.some((s) => s === null) || outSizes.some((s) => s === null)) return null;
-  const ins = inSizes as number[];
-  const outs = outSizes as number[];
-  // Bring x to exactly out * k cells per axis: pad (-inf) or crop the uncovered tail.
-  const cover = outs.map((o) => o * k);
-  let xw = xin;
-  const padB = pads.slice(0, r);
-  const padE = ins.map((s, i) => cover[i]! - s - padB[i]!); // < 0: uncovered cells to drop
-  if (padB.some((p) => p > 0) || padE.some((p) => p > 0)) {
-    xw = b.op('Pad', [xw, b.i64([0, 0, ...padB, 0, 0, ...padE.map((p) => Math.max(p, 0))]), b.scalar(-Infinity)], { mode: str('constant') });
+function convBeforePool(ctx: Ctx, pool: Node, relu: Node | null): Node | null {
+  const first = ctx.fwd.nodes.get(pool.inputs[0]!)!;
+  let conv = first;
+  if (first.op.type === 'activation') {
+    if (relu !== first) return null;
+    conv = ctx.fwd.nodes.get(first.inputs[0]!)!;
+    if (conv.op.type !== 'conv' || conv.op.activation.kind !== 'linear') return null;
+  } else if (first.op.type === 'conv') {
+    if (relu !== first && first.op.activation.kind !== 'linear') return null;
+  } else {
+    return null;
   }
-  if (padE.some((p) => p < 0)) {
-    xw = b.op('Slice', [xw, b.i64(padB.map(() => 0)), b.i64(cover), b.i64(padB.map((_, i) => 2 + i))]);
-  }
-  const cells = k ** r;
-  const inner = channels * outs.reduce((a, d) => a * d, 1);
-  let windows: string; // (N, cells, C * out...) in 2-D; (N, C * out, cells) in 1-D
-  if (r === 2) windows = b.op('Reshape', [b.op('SpaceToDepth', [xw], { blocksize: int(k) }), b.i64([0, cells, inner])]);
-  else windows = b.op('Reshape', [xw, b.i64([0, inner, cells])]);
-  const axis = r === 2 ? 1 : 2;
-  const first = b.op('ArgMax', [windows], { axis: int(axis), keepdims: int(1), select_last_index: int(0) });
-  const positions = b.i64(Array.from({ length: cells }, (_, i) => i));
-  const slot = r === 2 ? b.op('Reshape', [positions, b.i64([1, cells, 1])]) : positions;
-  const mask = b.op('Equal', [first, slot]);
-  const gw = b.op('Reshape', [g, b.i64(r === 2 ? [0, 1, inner] : [0, inner, 1])]);
-  const placed = b.op('Where', [mask, gw, b.scalar(0)], {}, 'grad_maxpool');
-  let gx = r === 2
-    ? b.op('DepthToSpace', [b.op('Reshape', [placed, b.i64([0, cells * channels, ...outs])])], { blocksize: int(k), mode: str('DCR') })
-    : b.op('Reshape', [placed, b.i64([0, channels, cover[0]!])]);
-  // Undo the padding / restore the uncovered tail (zeros).
-  if (padB.some((p) => p > 0) || padE.some((p) => p > 0)) gx = emitSlice(b, gx, padB.map((p, i) => [p, Math.max(padE[i]!, 0)] as [number, number]), 2);
-  if (padE.some((p) => p < 0)) gx = b.op('Pad', [gx, b.i64([0, 0, ...padB.map(() => 0), 0, 0, ...padE.map((p) => Math.max(-p, 0))]), b.scalar(0)], { mode: str('constant') });
-  return gx;
+  if (ctx.wrt.has(conv.name) || ctx.wrt.has(first.name) || ctx.consumers.get(conv.name) !== 1) return null;
+  const op = conv.op;
+  if (op.type !== 'conv' || op.rank !== 2 || op.groups !== 1 || op.dataFormat !== (pool.op as PoolOp).dataFormat) return null;
+  if (op.strides.some((v) => v !== 1) || op.dilation.some((v) => v !== 1)) return null;
+  return conv;
 }
 
 function backwardNode(ctx: Ctx, node: Node, gy: Value): void {
@@ -447,16 +386,30 @@ function backwardNode(ctx: Ctx, node: Node, gy: Value): void {
       if (op.mode === 'max') {
         const relu = reluBeforePool(ctx, node);
         if (relu !== null) {
-          g = b.op('Where', [b.op('Greater', [y().get(b, form), b.scalar(0)]), g, b.scalar(0)], {}, 'grad_relu_pooled');
+          g = b.op('Mul', [g, positive(b, y().get(b, form))], {}, 'grad_relu_pooled');
           ctx.preActivated.add(relu.name);
         }
-        const xin = x().get(b, form);
-        const outSizes = spatialSizes(node.outputShape, op.dataFormat, op.rank);
-        const routed =
-          ctx.maxPoolGrad === 'unpool' ? maxPoolGradUnpool(b, xin, g, op, pads)
-            : ctx.maxPoolGrad === 'windows' ? maxPoolGradWindows(b, xin, g, op, pads, inSizes, outSizes, channelsOf(node, node.outputShape, op.dataFormat, op.rank))
-              : null;
-        addGrad(ctx, input, form, routed ?? maxPoolGradScatter(b, xin, g, op, pads));
+        const site: MaxPoolSite = {
+          op, xin: x().get(b, form), y: y().get(b, form), pads, inSizes,
+          outSizes: spatialSizes(node.outputShape, op.dataFormat, op.rank),
+          channels: channelsOf(node, node.outputShape, op.dataFormat, op.rank),
+          hint: node.name,
+        };
+        const conv = ctx.maxPoolGrad === 'slots' ? convBeforePool(ctx, node, relu) : null;
+        if (conv !== null) {
+          const cop = conv.op as Extract<Op, { type: 'conv' }>;
+          const gx = maxPoolConvGrad(b, site, g, {
+            weights: fwd.convWeights.get(conv.name)!,
+            kernel: cop.kernelSize,
+            inSizes: spatialSizes(fwd.nodes.get(conv.inputs[0]!)!.outputShape, cop.dataFormat, 2),
+          });
+          if (gx !== null) {
+            // The convolution (and the ReLU between) are differentiated here: they get no gradient.
+            addGrad(ctx, conv.inputs[0]!, form, gx);
+            return;
+          }
+        }
+        addGrad(ctx, input, form, maxPoolGrad(b, site, g, ctx.maxPoolGrad));
         return;
       }
       const ins = known(node, inSizes, 'average pooling');
@@ -647,7 +600,7 @@ export function buildGradientModel(graph: Graph, spec: GradientModelSpec): Gradi
   // 3. Backward sweep.
   const consumers = new Map<string, number>();
   for (const n of fwd.order) if (active.has(n.name)) for (const p of n.inputs) consumers.set(p, (consumers.get(p) ?? 0) + 1);
-  const ctx: Ctx = { fwd, b, active, grads: new Map(), wrt: new Set(spec.wrt), consumers, preActivated: new Set(), maxPoolGrad: spec.maxPoolGrad ?? 'unpool' };
+  const ctx: Ctx = { fwd, b, active, grads: new Map(), wrt: new Set(spec.wrt), consumers, preActivated: new Set(), maxPoolGrad: spec.maxPoolGrad ?? 'slots' };
   if (active.has(spec.score)) {
     ctx.grads.set(spec.score, new Value(r, 'k', b.op('Expand', [seed, b.op('Shape', [yScore])], {}, 'grad_seed')));
   }

@@ -99,6 +99,25 @@ export class OnnxBuilder {
     return name;
   }
 
+  /** An int64 initializer of any shape (e.g. precomputed indices). */
+  i64Tensor(hint: string, dims: readonly number[], data: BigInt64Array): string {
+    const name = this.fresh(hint);
+    this.initializers.push({ name, dataType: DataType.INT64, dims: [...dims], rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    return name;
+  }
+
+  /** A (cached) 0-D int64 constant. */
+  i64Scalar(value: number): string {
+    const key = `i64s:${value}`;
+    let name = this.constCache.get(key);
+    if (name === undefined) {
+      name = this.fresh('const_i64');
+      this.initializers.push({ name, dataType: DataType.INT64, dims: [], rawData: int64Bytes([value]) });
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
   /** A (cached) float32 constant of the given shape filled with one value (default: a 0-D scalar). */
   scalar(value: number, dims: readonly number[] = []): string {
     const key = `f32:${value}:${dims.join(',')}`;

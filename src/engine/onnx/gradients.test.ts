@@ -5,9 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import type { Activation, DataFormat } from '../../model/ir.js';
+import type { Activation, DataFormat, Op } from '../../model/ir.js';
 import { UnsupportedError } from '../../errors.js';
 import { createReferenceEngine } from '../ref/engine.js';
+import { buildGradientModel } from './backward.js';
 import { createOnnxEngine } from './engine.js';
 import { GraphMaker, relError } from './graphs.testutil.js';
 
@@ -204,6 +205,78 @@ test('max pooling sends the gradient to the first maximal cell (ties, negative w
   const r2g = await e2.gradients([{ shape: [1, 2, 6, 1], data: data2 }], { score: { node: p2, seed: Float32Array.from([1, 10, 100]) }, wrt: [x2] });
   assert.deepEqual([...r2g.gradients.get(x2)!.data], [0, 0, 10, 0, 0, 100, 0, 0, 0, 0, 0, 0]);
   await e2.dispose();
+});
+
+test('max pool after a 1-channel convolution (fused slot form): exact ties go to the first maximal cell', async () => {
+  // Conv 3x3 'same' whose kernel passes the input through (centre tap 1, filter 1 doubles it),
+  // then ReLU and 2x2 max pool: the pooled gradient must land on the first maximal input cell.
+  for (const df of formats) {
+    for (const separateRelu of [false, true]) {
+      const m = new GraphMaker(66);
+      const x = m.input(img(4, 6, 1, df));
+      const c = m.conv(x, { filters: 2, kernel: [3, 3], padding: 'same', dataFormat: df, activation: separateRelu ? undefined : relu });
+      const op = m.nodes.find((n) => n.name === c)!.op as Extract<Op, { type: 'conv' }>;
+      op.kernel.data.fill(0); // (3, 3, 1, 2): centre taps 4 * 2 + f
+      op.kernel.data[8] = 1;
+      op.kernel.data[9] = 2;
+      op.bias!.data.fill(0);
+      const p = m.pool(separateRelu ? m.activation(c, relu) : c, { mode: 'max', size: [2, 2], dataFormat: df });
+      const graph = m.graph([p]);
+      // Rows of the 4x6 image; windows (2x2) hold ties at every slot order and one negative window.
+      const rows = [
+        [5, 5, 1, 2, -3, -1],
+        [5, 5, 2, 1, -2, -4],
+        [0, 7, 3, 0, 4, 4],
+        [7, 7, 0, 3, 4, 0],
+      ];
+      const data = Float32Array.from(rows.flat());
+      const seed = Float32Array.from({ length: 12 }, (_, i) => i + 1);
+      const onnx = await createOnnxEngine(graph, { ort, threads: 1 });
+      const r = await onnx.gradients([{ shape: [1, ...img(4, 6, 1, df)], data }], { score: { node: p, seed }, wrt: [x] });
+      await onnx.dispose();
+      // Pooled (channels_last: (i, j, f) -> seed index (i * 3 + j) * 2 + f; channels_first: f * 6 + i * 3 + j).
+      const s = (i: number, j: number, f: number): number => seed[df === 'channels_last' ? (i * 3 + j) * 2 + f : f * 6 + i * 3 + j]!;
+      const want = new Float32Array(24);
+      const first: [number, number, number, number][] = [[0, 0, 0, 0], [0, 1, 0, 3], [1, 0, 2, 1], [1, 1, 2, 2], [1, 2, 2, 4]]; // (i, j) -> cell (row, col)
+      for (const [i, j, row, col] of first) want[row * 6 + col] = s(i, j, 0) * 1 + s(i, j, 1) * 2;
+      assert.deepEqual([...r.gradients.get(x)!.data], [...want], `${df}, ReLU ${separateRelu ? 'as a layer' : 'fused'}`);
+      // The fused form ran (no full-resolution pool gradient, no MaxPool Indices).
+      const bytes = Buffer.from(buildGradientModel(graph, { score: p, wrt: [x] }).bytes).toString('latin1');
+      assert.ok(bytes.includes('grad_pool_conv') && !bytes.includes('maxpool_argmax'), 'fused slot form used');
+    }
+  }
+});
+
+test('every max-pool gradient form gives the same gradient on a BaSe-like CNN with binary inputs (ties)', async () => {
+  const m = new GraphMaker(67);
+  const x = m.input([16, 16, 1]);
+  // First pool: fused with the 1-channel conv; second: slot-computed indices (5 input channels).
+  let h = m.activation(m.batchNorm(m.conv(x, { filters: 5, kernel: [3, 3], padding: 'same' }), 3), relu);
+  h = m.pool(h, { mode: 'max', size: [2, 2] });
+  h = m.pool(m.conv(h, { filters: 6, kernel: [3, 3], padding: 'same', activation: relu }), { mode: 'max', size: [2, 2] });
+  const d = m.dense(m.dense(m.flatten(h), 8, relu), 1);
+  const graph = m.graph([d]);
+  const batch = 6;
+  const data = new Float32Array(batch * 256);
+  for (let i = 0; i < data.length; i++) data[i] = m.rng.next() < 0.3 ? 1 : 0; // haplotype-like
+  // Long runs of equal rows, as sorted haplotypes have: exact ties after every layer.
+  for (let n = 0; n < batch; n++) for (let r = 8; r < 16; r++) data.copyWithin(n * 256 + r * 16, n * 256 + 7 * 16, n * 256 + 8 * 16);
+  const grads: Float32Array[] = [];
+  for (const form of ['slots', 'unpool', 'windows', 'scatter'] as const) {
+    const gm = buildGradientModel(graph, { score: d, wrt: [x], maxPoolGrad: form });
+    const text = Buffer.from(gm.bytes).toString('latin1');
+    if (form === 'slots') assert.ok(text.includes('grad_pool_conv') && text.includes('window_base') && !text.includes('maxpool_argmax'), 'both slot forms used');
+    const session = await ort.InferenceSession.create(gm.bytes, { intraOpNumThreads: 1 });
+    const out = await session.run({ [x]: new ort.Tensor('float32', data, [batch, 16, 16, 1]), [gm.seedInput]: new ort.Tensor('float32', Float32Array.of(1), gm.seedShape as number[]) });
+    grads.push(out[gm.gradientOutputs[0]!]!.data as Float32Array);
+    await session.release();
+  }
+  const ref = await createReferenceEngine(graph).gradients([{ shape: [batch, 16, 16, 1], data }], { score: { node: d, seed: Float32Array.of(1) }, wrt: [x] });
+  const want = ref.gradients.get(x)!.data;
+  let nonzero = 0;
+  for (const v of want) if (v !== 0) nonzero++;
+  assert.ok(nonzero > 100, `the gradient reaches the input (${nonzero} cells)`);
+  grads.forEach((g, i) => assert.ok(relError(g, want) <= TOL, `form ${i}: error ${relError(g, want).toExponential(2)}`));
 });
 
 test('global max pooling shares the gradient among tied maxima (tf.reduce_max)', async () => {
