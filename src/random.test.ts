@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng, shuffled } from './random.js';
+import { createRng, fillNormal, shuffled } from './random.js';
 
 test('the same seed gives the same sequence; different seeds differ', () => {
   const a = createRng(42);
@@ -59,4 +59,59 @@ test('shuffled is a seeded permutation', () => {
   const a = shuffled(items, createRng(5));
   assert.deepEqual([...a].sort((x, y) => x - y), items);
   assert.deepEqual(shuffled(items, createRng(5)), a);
+});
+
+test('fill() continues the uint32() sequence', () => {
+  const a = createRng(5);
+  const b = createRng(5);
+  const out = new Uint32Array(1000);
+  a.uint32();
+  a.fill(out);
+  b.uint32();
+  assert.deepEqual([...out], Array.from({ length: 1000 }, () => b.uint32()));
+  assert.equal(a.uint32(), b.uint32());
+});
+
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26 through erf; |error| < 1.5e-7). */
+function phi(x: number): number {
+  const t = 1 / (1 + 0.3275911 * (Math.abs(x) / Math.SQRT2));
+  const y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2);
+  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+test('fillNormal (ziggurat) is N(mean, sd^2): moments, Kolmogorov-Smirnov, the tail beyond R, seeded', () => {
+  const n = 400_000;
+  const out = new Float64Array(n);
+  fillNormal(createRng(11), out, 0, n);
+  let s = 0;
+  let s2 = 0;
+  let s4 = 0;
+  let tail = 0;
+  for (const v of out) {
+    s += v;
+    s2 += v * v;
+    s4 += v ** 4;
+    if (Math.abs(v) > 3.442619855899) tail++;
+  }
+  const mean = s / n;
+  const variance = s2 / n - mean * mean;
+  assert.ok(Math.abs(mean) < 4 / Math.sqrt(n), `mean ${mean}`);
+  assert.ok(Math.abs(variance - 1) < 4 * Math.sqrt(2 / n), `variance ${variance}`);
+  assert.ok(Math.abs(s4 / n - 3) < 4 * Math.sqrt(96 / n), `fourth moment ${s4 / n}`);
+  // P(|Z| > R) = 5.76e-4: 230 expected, sd 15.
+  assert.ok(Math.abs(tail - n * 5.7605e-4) < 4 * Math.sqrt(n * 5.7605e-4), `tail count ${tail}`);
+  const sorted = Float64Array.from(out).sort();
+  let d = 0;
+  for (let i = 0; i < n; i++) d = Math.max(d, Math.abs(phi(sorted[i]!) - (i + 0.5) / n));
+  assert.ok(d < 1.63 / Math.sqrt(n), `KS distance ${d} (1% critical value ${(1.63 / Math.sqrt(n)).toExponential(2)})`);
+  // Scaled, into a range of a float32 array, same values for the same seed.
+  const a = new Float32Array(10);
+  const b = new Float32Array(10);
+  fillNormal(createRng(3), a, 2, 8, 0.5, 0.1);
+  fillNormal(createRng(3), b, 2, 8, 0.5, 0.1);
+  assert.deepEqual([...a], [...b]);
+  assert.deepEqual([a[0], a[1], a[8], a[9]], [0, 0, 0, 0]);
+  const c = new Float64Array(6);
+  fillNormal(createRng(3), c, 0, 6);
+  assert.deepEqual([...a.subarray(2, 8)], [...Float32Array.from(c, (v) => 0.5 + 0.1 * v)]);
 });

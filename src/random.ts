@@ -12,6 +12,8 @@ export interface Rng {
   normal(): number;
   /** Next raw 32-bit unsigned integer. */
   uint32(): number;
+  /** Fills `out` with the next out.length raw 32-bit draws (the same as as many uint32() calls, faster). */
+  fill(out: Uint32Array): void;
 }
 
 function splitmix32(seed: number): () => number {
@@ -61,9 +63,31 @@ export function createRng(seed: number): Rng {
     return result;
   };
   const next = (): number => uint32() / 4294967296;
+  const fill = (out: Uint32Array): void => {
+    let a = st[0]!;
+    let b = st[1]!;
+    let c = st[2]!;
+    let d = st[3]!;
+    for (let i = 0; i < out.length; i++) {
+      const m = Math.imul(b, 5);
+      out[i] = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+    }
+    st[0] = a;
+    st[1] = b;
+    st[2] = c;
+    st[3] = d;
+  };
   return {
     next,
     uint32,
+    fill,
     int(n: number): number {
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`int(n) needs an integer n >= 1, got ${n}`);
       if (n === 1) return 0;
@@ -103,4 +127,79 @@ export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
     out[j] = t;
   }
   return out;
+}
+
+// Ziggurat tables (Marsaglia & Tsang 2000, 128 layers of area V under exp(-x^2/2); R is the
+// base layer's right edge). Built once; a 32-bit draw gives 7 bits for the layer and 25 bits
+// (signed) for the position, so layer and value never share bits.
+const ZIG_R = 3.442619855899;
+const ZIG_V = 9.91256303526217e-3;
+const ZIG_M = 2 ** 24;
+const zigK = new Int32Array(128);
+const zigW = new Float64Array(128);
+const zigF = new Float64Array(128);
+{
+  let dn = ZIG_R;
+  let tn = dn;
+  const q = ZIG_V / Math.exp(-0.5 * dn * dn);
+  zigK[0] = Math.floor((dn / q) * ZIG_M);
+  zigK[1] = 0;
+  zigW[0] = q / ZIG_M;
+  zigW[127] = dn / ZIG_M;
+  zigF[0] = 1;
+  zigF[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(ZIG_V / dn + Math.exp(-0.5 * dn * dn)));
+    zigK[i + 1] = Math.floor((dn / tn) * ZIG_M);
+    tn = dn;
+    zigF[i] = Math.exp(-0.5 * dn * dn);
+    zigW[i] = dn / ZIG_M;
+  }
+}
+
+/** The ziggurat's rare case (1.2% of draws): a wedge or the tail, retrying with fresh draws. */
+function zigguratSlow(rng: Rng, h0: number): number {
+  let h = h0;
+  for (;;) {
+    const iz = h & 127;
+    const u = h >> 7;
+    if (Math.abs(u) < zigK[iz]!) return u * zigW[iz]!;
+    if (iz === 0) {
+      // The tail beyond R (Marsaglia 1964).
+      let x: number;
+      let y: number;
+      do {
+        x = -Math.log((rng.uint32() + 0.5) / 4294967296) / ZIG_R;
+        y = -Math.log((rng.uint32() + 0.5) / 4294967296);
+      } while (y + y < x * x);
+      return u > 0 ? ZIG_R + x : -ZIG_R - x;
+    }
+    const x = u * zigW[iz]!;
+    if (zigF[iz]! + rng.next() * (zigF[iz - 1]! - zigF[iz]!) < Math.exp(-0.5 * x * x)) return x;
+    h = rng.uint32() | 0;
+  }
+}
+
+/**
+ * Fills out[start..end) with mean + sd * (standard normal deviates) by the ziggurat method
+ * (Marsaglia & Tsang 2000): one 32-bit draw per value (7 bits pick the layer, the other 25
+ * the signed position, so layer and value never share bits) and no transcendental function
+ * in 98.8% of draws; several times faster than Box-Muller (`Rng.normal`) for bulk noise
+ * (SmoothGrad draws 50 x 16,384 values per input). A different sequence from `normal()`;
+ * seeded and machine-independent like every draw of `rng`.
+ */
+export function fillNormal(rng: Rng, out: Float32Array | Float64Array, start: number, end: number, mean = 0, sd = 1): void {
+  const raw = new Uint32Array(Math.min(Math.max(end - start, 0), 4096));
+  const buf = new Int32Array(raw.buffer);
+  for (let t = start; t < end; ) {
+    const n = Math.min(raw.length, end - t);
+    const block = n === raw.length ? raw : raw.subarray(0, n);
+    rng.fill(block);
+    for (let i = 0; i < n; i++, t++) {
+      const h = buf[i]!;
+      const iz = h & 127;
+      const u = h >> 7; // signed, in [-2^24, 2^24)
+      out[t] = mean + sd * (Math.abs(u) < zigK[iz]! ? u * zigW[iz]! : zigguratSlow(rng, h));
+    }
+  }
 }

@@ -4,7 +4,7 @@
 
 import { ArgumentError, throwIfAborted } from '../errors.js';
 import type { Model } from '../model/model.js';
-import { createRng } from '../random.js';
+import { createRng, fillNormal } from '../random.js';
 import { sizeOf, type Tensor } from '../tensor.js';
 import { batchForBudget, DEFAULT_MEMORY_BUDGET } from './budget.js';
 import { checkClass, scoreSeed } from './classes.js';
@@ -64,6 +64,7 @@ export async function smoothGrad(model: Model, x: Tensor, options: SmoothGradOpt
   const rng = createRng(seed);
   const per = sizeOf(x.shape.slice(1));
   const acc = new Float64Array(per);
+  const noise = new Float64Array(per); // one noisy copy's N(0, sigma^2) draws (ziggurat)
   // Equal batches within the budget; x itself rides at the end of the first one (its score),
   // so no pass of its own.
   const most = batchForBudget(model.graph, memoryBudget, 32, 3);
@@ -77,7 +78,8 @@ export async function smoothGrad(model: Model, x: Tensor, options: SmoothGradOpt
     const data = new Float32Array(rows * per);
     for (let r = 0; r < b; r++) {
       const o = r * per;
-      for (let j = 0; j < per; j++) data[o + j] = xs[j]! + sigma * rng.normal();
+      fillNormal(rng, noise, 0, per, 0, sigma);
+      for (let j = 0; j < per; j++) data[o + j] = xs[j]! + noise[j]!;
     }
     if (s === 0) data.set(xs.subarray(0, per), b * per);
     return { shape: [rows, ...x.shape.slice(1)], data };
