@@ -458,11 +458,17 @@ if (want('open')) {
   const benchDist = fileURLToPath(new URL('../dist/bench/', import.meta.url));
   mkdirSync(benchDist, { recursive: true });
   const bundle = join(benchDist, 'open.mjs');
+  // The same h5wasm the CLI bundle loads (scripts/h5wasm-fast.mjs; built by build:cli).
+  const fast = await import(pathToFileURL(fileURLToPath(new URL('../scripts/h5wasm-fast.mjs', import.meta.url))).href) as {
+    h5wasmAlias(hl: string, dir: string): import('esbuild').Plugin;
+  };
+  const fastHl = fileURLToPath(new URL('../dist/h5wasm/hdf5_hl.js', import.meta.url));
   await esbuild.build({
     entryPoints: [fileURLToPath(new URL('../src/node/open.ts', import.meta.url))],
     bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'warning',
     minifyWhitespace: true, minifySyntax: true,
     external: ['onnxruntime-node', '@resvg/resvg-js', 'h5wasm'],
+    plugins: existsSync(fastHl) ? [fast.h5wasmAlias(fastHl, benchDist)] : [],
   });
   const childFile = join(benchDist, 'open-child.mjs');
   writeFileSync(childFile, [
