@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { FileFormatError, LimitError } from '../errors.js';
 import { fixture, haveFixtures } from '../../test/fixtures.js';
 import { halfToFloat, openHdf5, withHdf5 } from './hdf5.js';
-import { findAllBytes, hdf5SignatureOffset, hdf5StoredEof } from './hdf5-bytes.js';
+import { findAllBytes, hdf5SignatureOffset, hdf5StoredEof, indexOfAll } from './hdf5-bytes.js';
 import { createRng } from '../random.js';
 import { makeHdf5, ramp } from './hdf5-make.testutil.js';
 
@@ -147,6 +147,11 @@ test('findAllBytes finds every occurrence a naive scan finds, for several needle
     const bytes = Uint8Array.from({ length: Math.floor(rng.next() * 300) }, () => Math.floor(rng.next() * alphabet));
     const needles = Array.from({ length: 1 + (trial % 3) }, () => Uint8Array.from({ length: 1 + Math.floor(rng.next() * 6) }, () => Math.floor(rng.next() * alphabet)));
     assert.deepEqual(findAllBytes(bytes, needles), needles.map((n) => naive(bytes, n)), `trial ${trial}`);
+    // Node's native search (indexOfAll), on a view into a larger buffer, agrees.
+    const padded = new Uint8Array(bytes.length + 7);
+    padded.set(bytes, 3);
+    const view = padded.subarray(3, 3 + bytes.length);
+    for (const n of needles) assert.deepEqual(indexOfAll(view, n), naive(bytes, n), `trial ${trial} (native)`);
   }
   const text = new TextEncoder().encode('xxbackend\0 weight_names\0backend\0');
   assert.deepEqual(findAllBytes(text, [new TextEncoder().encode('backend\0'), new TextEncoder().encode('weight_names\0')]), [[2, 24], [11]]);

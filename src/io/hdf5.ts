@@ -3,7 +3,7 @@
 // the browser alike); every HDF5 failure becomes a FileFormatError naming the file.
 
 import { ConvscopeError, FileFormatError, LimitError, UnsupportedError, formatShape } from '../errors.js';
-import { globalHeapLoop, hdf5SignatureOffset, hdf5StoredEof, scanHdf5Bytes, storedVlenLengths } from './hdf5-bytes.js';
+import { globalHeapLoop, hdf5SignatureOffset, hdf5StoredEof, storedVlenLengths } from './hdf5-bytes.js';
 
 /** Element types of numeric datasets, after HDF5 has converted them to little-endian. */
 export type Hdf5NumericDtype =
@@ -205,9 +205,9 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
     });
   }
 
-  // One pass finds the global heap collections and Keras' usual attribute names (see below).
-  const scan = scanHdf5Bytes(bytes);
-  const loop = globalHeapLoop(bytes, sbAt, scan.heapCollections);
+  // The global heap collections, before HDF5 may walk them. (Attribute names are looked for
+  // only when a variable-length attribute is read, below: many Keras files have none.)
+  const loop = globalHeapLoop(bytes, sbAt);
   if (loop !== null) {
     throw new FileFormatError('HDF5_CORRUPT', `'${fileName}' is damaged: in the global heap collection at byte ${loop.collection}, the object at byte ${loop.object} records a size of 0, which would send HDF5 into an endless loop.`, {
       hint: DAMAGED_HINT,
@@ -340,7 +340,7 @@ export async function openHdf5(bytes: Uint8Array, fileName: string): Promise<Hdf
         if (meta.vlen === true) {
           let stored = vlenLengths.get(name);
           if (stored === undefined) {
-            stored = storedVlenLengths(bytes, name, scan.attributeNames.get(name));
+            stored = storedVlenLengths(bytes, name);
             vlenLengths.set(name, stored);
           }
           const odd = stored.elementSizes.find((n) => n !== 10 && n !== 12 && n !== 16);
