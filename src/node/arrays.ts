@@ -1,12 +1,13 @@
 // Node-only: read a NumPy array from a path as float32 (with checks), write one atomically.
 
-import { readNpy, toFloat32, writeNpy } from '../io/npy.js';
+import { readNpyOwned, toFloat32, writeNpy } from '../io/npy.js';
 import type { Tensor } from '../tensor.js';
 import { readFileLimited, writeFileAtomic, DEFAULT_MAX_FILE_BYTES } from './files.js';
 
 /** Reads an `.npy` file as a float32 tensor. */
 export async function readTensorFile(path: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<Tensor> {
-  const arr = readNpy(await readFileLimited(path, maxFileBytes), { fileName: path });
+  // The bytes were just read for this call alone: the array may be a view on them (no copy).
+  const arr = readNpyOwned(await readFileLimited(path, maxFileBytes), { fileName: path });
   return { shape: arr.shape, data: toFloat32(arr) };
 }
 

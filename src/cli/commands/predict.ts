@@ -31,9 +31,12 @@ export const predictCommand: Command = {
     }
     // Before any work: an output that exists (without --overwrite) or has no folder to go in.
     if (output !== undefined) await preflightWrites([resolve(io.cwd, output)], bool(args, 'overwrite'));
+    // The inputs are read while the model opens (its HDF5 and onnxruntime libraries load).
+    const reading = readTensorFile(resolve(io.cwd, xPath));
+    reading.catch(() => undefined); // reported below, after the model's own errors
     const model = await openModelFromArgs(args, io, 'predict');
     try {
-      const x = await readTensorFile(resolve(io.cwd, xPath));
+      const x = await reading;
       const bad = nonFiniteSamples(x);
       if (bad.length > 0) io.stderr.write(`warning: x holds NaN or infinite values in inputs ${bad.join(', ')}${bad.length === 20 ? ', ...' : ''}; their outputs will not be meaningful.\n`);
       const bar = progressBar(io, 'predict');
