@@ -5,12 +5,11 @@
 
 import * as ort from 'onnxruntime-node';
 import { ArgumentError } from '../errors.js';
-import { DataType, encodeModel, type NodeProto } from '../engine/onnx/proto.js';
-import { IR_VERSION, OPSET } from '../engine/onnx/export.js';
+import { DataType, type NodeProto } from '../engine/onnx/proto.js';
+import { encodeGraph } from '../engine/onnx/export.js';
 import { exactNeighbors, exactSq, type Neighbors } from '../methods/embed/knn.js';
 import { checkMatrix, checkFinite, Pacer, type FeatureMatrix, type EmbedProgressCallback } from '../methods/embed/util.js';
 import { DEFAULT_MEMORY_BUDGET } from '../methods/budget.js';
-import { VERSION } from '../version.js';
 
 /** Options of {@link OnnxDistances}. */
 export interface OnnxDistancesOptions {
@@ -95,25 +94,19 @@ function distanceModel(topK: boolean): Uint8Array {
       attributes: [{ name: 'largest', type: 'int', i: 0 }, { name: 'sorted', type: 'int', i: 1 }, { name: 'axis', type: 'int', i: 1 }],
     });
   }
-  return encodeModel({
-    irVersion: IR_VERSION,
-    opsetImports: [{ domain: '', version: OPSET }],
-    producerName: 'convscope',
-    producerVersion: VERSION,
-    graph: {
-      name: topK ? 'knn' : 'distances',
-      nodes,
-      initializers: [],
-      inputs: [
-        { name: 'a', elemType: DataType.FLOAT, shape: ['rows', 'd'] },
-        { name: 'b', elemType: DataType.FLOAT, shape: ['n', 'd'] },
-        { name: 'nb', elemType: DataType.FLOAT, shape: [1, 'n'] },
-        ...(topK ? [{ name: 'k', elemType: DataType.INT64, shape: [1] }] : [{ name: 'na', elemType: DataType.FLOAT, shape: ['rows', 1] }]),
-      ],
-      outputs: topK
-        ? [{ name: 'values', elemType: DataType.FLOAT }, { name: 'indices', elemType: DataType.INT64 }]
-        : [{ name: 'd', elemType: DataType.FLOAT }],
-    },
+  return encodeGraph({
+    name: topK ? 'knn' : 'distances',
+    nodes,
+    initializers: [],
+    inputs: [
+      { name: 'a', elemType: DataType.FLOAT, shape: ['rows', 'd'] },
+      { name: 'b', elemType: DataType.FLOAT, shape: ['n', 'd'] },
+      { name: 'nb', elemType: DataType.FLOAT, shape: [1, 'n'] },
+      ...(topK ? [{ name: 'k', elemType: DataType.INT64, shape: [1] }] : [{ name: 'na', elemType: DataType.FLOAT, shape: ['rows', 1] }]),
+    ],
+    outputs: topK
+      ? [{ name: 'values', elemType: DataType.FLOAT }, { name: 'indices', elemType: DataType.INT64 }]
+      : [{ name: 'd', elemType: DataType.FLOAT }],
   });
 }
 

@@ -2,8 +2,21 @@
 // laid out for when installed (else the system fonts). Embedded raster images are kept.
 
 import { existsSync } from 'node:fs';
-import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
+import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import { ArgumentError } from '../errors.js';
+
+type ResvgModule = typeof import('@resvg/resvg-js');
+let resvgModule: ResvgModule | undefined;
+
+/**
+ * resvg's native library, loaded on the first PNG rather than at start-up: its loader costs
+ * ~16 ms (libc detection and dlopen), which every CLI command paid, figure or not.
+ */
+function loadResvg(): ResvgModule {
+  resvgModule ??= createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule;
+  return resvgModule;
+}
 
 /** Folder of the DejaVu fonts on Debian/Ubuntu (fonts-dejavu-core). */
 export const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu';
@@ -45,6 +58,7 @@ export function svgToPng(svg: string, options: SvgToPngOptions = {}): Uint8Array
       details: { scale },
     });
   }
+  const { Resvg } = loadResvg();
   let rendered;
   try {
     const resvg = new Resvg(prepareForResvg(svg), {

@@ -7,7 +7,7 @@ import { ancestors, type Activation, type DataFormat, type Graph, type Node, typ
 import { sizeOf } from '../../tensor.js';
 import { VERSION } from '../../version.js';
 import { OnnxBuilder, Value, type Attr, axisIn, commonForm, float, int, ints, str, transposeArray, INT64_MAX, type Form } from './builder.js';
-import { DataType, encodeModel, type ValueInfoProto } from './proto.js';
+import { DataType, encodeModel, type GraphProto, type ValueInfoProto } from './proto.js';
 
 /** ONNX operator set the exporter targets. */
 export const OPSET = 17;
@@ -536,24 +536,29 @@ export function graphInputs(graph: Graph, batch: number | 'dynamic'): ValueInfoP
   });
 }
 
+/** Encodes a graph as a convscope ONNX model (IR version, opset and producer). */
+export function encodeGraph(graph: GraphProto): Uint8Array {
+  return encodeModel({
+    irVersion: IR_VERSION,
+    opsetImports: [{ domain: '', version: OPSET }],
+    producerName: 'convscope',
+    producerVersion: VERSION,
+    graph,
+  });
+}
+
 /** Encodes a builder's nodes as a model: the graph's inputs (plus `extraInputs`), `outputs` by name. */
 export function encodeBuilder(
   b: OnnxBuilder,
   graph: Graph,
   options: { outputs: readonly string[]; batch: number | 'dynamic'; extraInputs?: readonly ValueInfoProto[]; name: string },
 ): Uint8Array {
-  return encodeModel({
-    irVersion: IR_VERSION,
-    opsetImports: [{ domain: '', version: OPSET }],
-    producerName: 'convscope',
-    producerVersion: VERSION,
-    graph: {
-      name: options.name,
-      nodes: b.nodes,
-      initializers: b.initializers,
-      inputs: [...graphInputs(graph, options.batch), ...(options.extraInputs ?? [])],
-      outputs: options.outputs.map((name) => ({ name, elemType: DataType.FLOAT })),
-    },
+  return encodeGraph({
+    name: options.name,
+    nodes: b.nodes,
+    initializers: b.initializers,
+    inputs: [...graphInputs(graph, options.batch), ...(options.extraInputs ?? [])],
+    outputs: options.outputs.map((name) => ({ name, elemType: DataType.FLOAT })),
   });
 }
 

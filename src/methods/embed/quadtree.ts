@@ -109,6 +109,9 @@ export class QuadTree {
     this.leaf[c] = 0;
   }
 
+  /** The points' bounding box at the last build, [minX, minY, maxX, maxY] (before the root's stretch). */
+  readonly bounds = new Float64Array(4);
+
   /** Rebuilds the tree over `pos` (n x 2, row-major). */
   build(pos: Float64Array, n: number): void {
     this.count = 0;
@@ -125,6 +128,7 @@ export class QuadTree {
       if (y < minY) minY = y;
       if (y > maxY) maxY = y;
     }
+    this.bounds.set([minX, minY, maxX, maxY]);
     // As scikit-learn: stretch the upper bound so every point lies strictly inside the root.
     maxX = Math.max(maxX * (1 + 1e-3 * Math.sign(maxX)), maxX + 1e-3);
     maxY = Math.max(maxY * (1 + 1e-3 * Math.sign(maxY)), maxY + 1e-3);

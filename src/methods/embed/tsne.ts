@@ -453,18 +453,11 @@ export class BarnesHutWorkspace {
   prepare(pos: Float64Array, n: number): void {
     this.resize(n);
     this.tree.build(pos, n);
-    let minX = Infinity;
-    let minY = Infinity;
-    let maxX = -Infinity;
-    let maxY = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const x = pos[2 * i]!;
-      const y = pos[2 * i + 1]!;
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-    }
+    const b = this.tree.bounds; // the points' bounding box, found by the build
+    const minX = b[0]!;
+    const minY = b[1]!;
+    const maxX = b[2]!;
+    const maxY = b[3]!;
     const sx = maxX > minX ? 65535 / (maxX - minX) : 0;
     const sy = maxY > minY ? 65535 / (maxY - minY) : 0;
     const { codes, order } = this;
