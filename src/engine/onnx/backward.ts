@@ -236,8 +236,8 @@ function flippedWeights(dims: readonly number[], data: Float32Array, group: numb
 /**
  * Input gradient of a convolution-like op with weights `w` (ONNX layout (M, C/g, k...)),
  * in the channels-first layout. Stride 1: a plain Conv with flipped weights (faster than
- * ConvTranspose in onnxruntime), except for at most FEW_CHANNELS input channels; otherwise
- * ConvTranspose sized to the input exactly.
+ * ConvTranspose in onnxruntime), except for at most FEW_CHANNELS input channels when the
+ * sizes are known; otherwise ConvTranspose sized to the input exactly.
  */
 function convInputGrad(
   b: OnnxBuilder,
@@ -249,10 +249,13 @@ function convInputGrad(
   const r = geom.kernel.length;
   const eff = geom.kernel.map((k, i) => (k - 1) * geom.dilation[i]!);
   const stride1 = geom.strides.every((s) => s === 1);
-  const fewInputs = w.group === 1 && w.dims[1]! <= FEW_CHANNELS;
+  // ConvTranspose needs the sizes; with unknown ones the flipped Conv serves any channel count.
+  const sized = [...geom.inSizes, ...geom.outSizes].every((v) => v !== null && v !== undefined);
+  const fewInputs = w.group === 1 && w.dims[1]! <= FEW_CHANNELS && sized;
+  // Stride 1 without known sizes: forward pads sum to (k-1)d for 'same' (SAME_UPPER puts the larger half last).
+  const pads = geom.pads ?? (stride1 ? [...eff.map((e) => Math.floor(e / 2)), ...eff.map((e) => e - Math.floor(e / 2))] : null);
+  if (pads === null) noRule(node, 'a strided convolution with unknown input sizes');
   if (stride1 && !fewInputs) {
-    // Stride 1: forward pads sum to (k-1)d for 'same' (SAME_UPPER puts the larger half last).
-    const pads = geom.pads ?? [...eff.map((e) => Math.floor(e / 2)), ...eff.map((e) => e - Math.floor(e / 2))];
     const bp = Array.from({ length: r }, (_, i) => eff[i]! - pads[i]!);
     const ep = Array.from({ length: r }, (_, i) => eff[i]! - pads[r + i]!);
     if ([...bp, ...ep].some((p) => p < 0)) noRule(node, 'a convolution padded by more than its kernel');
@@ -265,11 +268,9 @@ function convInputGrad(
       pads: ints([...bp, ...ep]),
     }, 'grad_conv');
   }
-  const gpads = geom.pads ?? (stride1 ? [...eff.map((e) => Math.floor(e / 2)), ...eff.map((e) => e - Math.floor(e / 2))] : null);
-  if (gpads === null) noRule(node, 'a strided convolution with unknown input sizes');
   const inSizes = known(node, geom.inSizes, 'a strided convolution');
   const outSizes = known(node, geom.outSizes, 'a strided convolution');
-  const begin = gpads.slice(0, r);
+  const begin = pads.slice(0, r);
   const end: number[] = [];
   const outputPadding: number[] = [];
   for (let i = 0; i < r; i++) {
