@@ -27,7 +27,7 @@ export { kernels, type KernelsOptions, type KernelsResult } from './methods/kern
 export { activations, deadFilters, type ActivationsOptions, type ActivationsResult, type DeadFiltersOptions, type DeadFiltersResult } from './methods/activations.js';
 export { occlusion, type OcclusionOptions, type OcclusionResult, type OcclusionFill } from './methods/occlusion.js';
 export { gradCam, type GradCamOptions, type GradCamResult } from './methods/gradcam.js';
-export { saliency, smoothGrad, integratedGradients, type AttributionResult, type SaliencyOptions, type SmoothGradOptions, type IntegratedGradientsOptions, type IntegratedGradientsResult } from './methods/gradients.js';
+export { saliency, smoothGrad, integratedGradients, type AttributionResult, type SaliencyOptions, type SmoothGradOptions, type SmoothGradResult, type IntegratedGradientsOptions, type IntegratedGradientsResult } from './methods/gradients.js';
 export { classAverage, type ClassAverageOptions, type ClassAverageResult, type MapGroup, type AverageMethod } from './methods/class-average.js';
 export * from './methods/embed/index.js';
 export { sha256Hex, type Provenance } from './methods/provenance.js';

@@ -48,8 +48,16 @@ export interface SmoothGradOptions extends SaliencyOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** SmoothGrad's result: the mean gradient and how its noise was drawn. */
+export interface SmoothGradResult extends AttributionResult {
+  readonly nSamples: number;
+  /** Noise standard deviation used: noiseLevel x (max - min) of the input. */
+  readonly sigma: number;
+  readonly seed: number;
+}
+
 /** SmoothGrad: the mean gradient over noisy copies x + N(0, sigma^2). */
-export async function smoothGrad(model: Model, x: Tensor, options: SmoothGradOptions): Promise<AttributionResult & { nSamples: number; sigma: number; seed: number }> {
+export async function smoothGrad(model: Model, x: Tensor, options: SmoothGradOptions): Promise<SmoothGradResult> {
   const { nSamples = 50, noiseLevel = 0.15, seed = 0, signal, onProgress, memoryBudget = DEFAULT_MEMORY_BUDGET } = options;
   model.checkInput(x);
   const c = checkClass(model.head, options.targetClass);

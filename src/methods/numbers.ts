@@ -7,7 +7,7 @@ import type { ActivationsResult } from './activations.js';
 import type { ClassAverageResult } from './class-average.js';
 import type { EmbeddingResult } from './embed/index.js';
 import type { GradCamResult } from './gradcam.js';
-import type { AttributionResult } from './gradients.js';
+import type { AttributionResult, IntegratedGradientsResult, SmoothGradResult } from './gradients.js';
 import type { KernelsResult } from './kernels.js';
 import type { OcclusionResult } from './occlusion.js';
 import { nest } from './provenance.js';
@@ -61,9 +61,22 @@ export function gradCamNumbers(r: GradCamResult): Record<string, unknown> {
   return { layer: r.layer, targetClass: r.targetClass, score: r.score, height: r.height, width: r.width, map: nest(r.map, [r.height, r.width]), weights: r.weights };
 }
 
-/** Saliency, SmoothGrad, Integrated Gradients: the attribution nested like one input, under `field`. */
-export function attributionNumbers(r: AttributionResult, field: string): Record<string, unknown> {
-  return { method: r.method, targetClass: r.targetClass, score: r.score, shape: r.shape, [field]: nest(r.attribution, r.shape) };
+/** The JSON field holding each gradient method's attribution. */
+const ATTRIBUTION_FIELD = { saliency: 'saliency', smoothgrad: 'smoothgrad', 'integrated-gradients': 'integratedGradients' } as const;
+
+/** Saliency, SmoothGrad, Integrated Gradients: the attribution nested like one input, under the method's field. */
+export function attributionNumbers(r: AttributionResult): Record<string, unknown> {
+  return { method: r.method, targetClass: r.targetClass, score: r.score, shape: r.shape, [ATTRIBUTION_FIELD[r.method]]: nest(r.attribution, r.shape) };
+}
+
+/** SmoothGrad: the attribution and how the noise was drawn (`noiseLevel` as asked; sigma as used). */
+export function smoothGradNumbers(r: SmoothGradResult, noiseLevel: number): Record<string, unknown> {
+  return { ...attributionNumbers(r), nSamples: r.nSamples, noiseLevel, sigma: r.sigma, seed: r.seed };
+}
+
+/** Integrated Gradients: the attribution, the path and the completeness error. */
+export function integratedGradientsNumbers(r: IntegratedGradientsResult, baseline: number): Record<string, unknown> {
+  return { ...attributionNumbers(r), steps: r.steps, baseline, baselineScore: r.baselineScore, completenessError: r.completenessError };
 }
 
 /** Embedding: features and 2-D coordinates per sample, with the map's quality figures. */

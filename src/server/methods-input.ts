@@ -6,14 +6,14 @@ import { activations, type ActivationsResult } from '../methods/activations.js';
 import { classCount } from '../methods/classes.js';
 import type { InputSelection } from '../methods/dataset.js';
 import { gradCam, type GradCamResult } from '../methods/gradcam.js';
-import { integratedGradients, saliency, smoothGrad, type AttributionResult } from '../methods/gradients.js';
+import { integratedGradients, saliency, smoothGrad, type AttributionResult, type IntegratedGradientsResult, type SmoothGradResult } from '../methods/gradients.js';
 import { kernels, type KernelsResult } from '../methods/kernels.js';
 import { defaultGradCamLayer, resolveConv, resolveSpatial } from '../methods/layers.js';
 import { occlusion, type OcclusionResult } from '../methods/occlusion.js';
 import { renderActivationsFigure, renderAttributionFigure, renderGradCamFigure, renderInputFigure, renderKernelsFigure, renderOcclusionFigure } from '../render/figures.js';
 import type { AttributionFigureResult } from '../render/figures.js';
 import { sumChannels } from '../render/figure-common.js';
-import { activationsNumbers, attributionNumbers, gradCamNumbers, kernelsNumbers, occlusionNumbers } from '../methods/numbers.js';
+import { activationsNumbers, attributionNumbers, gradCamNumbers, integratedGradientsNumbers, kernelsNumbers, occlusionNumbers, smoothGradNumbers } from '../methods/numbers.js';
 import { colorScale, finiteMinMax, inputUri, mapUri, symmetric } from './images.js';
 import { defineMethod, type AnyMethod, type Query } from './method.js';
 import type { Session } from './session.js';
@@ -359,11 +359,10 @@ const gradientsMethod = defineMethod<GradientParams, AttributionFigureResult>({
   },
   figure: (p, r, s) => renderAttributionFigure(r, s.image(p.index), figureOptions(s, p.verdict)),
   numbers(p, r, s) {
-    const field = { saliency: 'saliency', smoothgrad: 'smoothgrad', ig: 'integratedGradients' }[p.kind];
-    const common = { ...envelope(METHOD_NAMES[p.kind], s, p.verdict), ...attributionNumbers(r, field) };
-    if (p.kind === 'smoothgrad') return { ...common, nSamples: r.nSamples, noiseLevel: p.noiseLevel, sigma: r.sigma, seed: p.seed };
-    if (p.kind === 'ig') return { ...common, steps: p.steps, baseline: p.baseline, baselineScore: r.baselineScore, completenessError: r.completenessError };
-    return common;
+    const head = envelope(METHOD_NAMES[p.kind], s, p.verdict);
+    if (p.kind === 'smoothgrad') return { ...head, ...smoothGradNumbers(r as SmoothGradResult, p.noiseLevel) };
+    if (p.kind === 'ig') return { ...head, ...integratedGradientsNumbers(r as IntegratedGradientsResult, p.baseline) };
+    return { ...head, ...attributionNumbers(r) };
   },
   array: (_p, r) => ({ shape: r.shape, data: r.attribution }),
 });

@@ -9,7 +9,7 @@ import { countFlag, fmtNum, positiveFlag } from '../flags.js';
 import { ArgumentError } from '../../errors.js';
 import { integratedGradients, saliency, smoothGrad } from '../../methods/gradients.js';
 import { renderAttributionFigure, type AttributionFigureResult } from '../../render/figures.js';
-import { attributionNumbers } from '../../methods/numbers.js';
+import { attributionNumbers, integratedGradientsNumbers, smoothGradNumbers } from '../../methods/numbers.js';
 
 function range(values: Float32Array): string {
   let lo = Infinity;
@@ -38,7 +38,7 @@ export const saliencyCommand: Command = methodCommand({
       method: 'saliency',
       options: { index: sel.index, class: targetClass },
       seed: sel.seed,
-      json: attributionNumbers(r, 'saliency'),
+      json: attributionNumbers(r),
       text: `Saliency for class ${ctx.data!.classNames[targetClass]}: score (logit) ${fmtNum(r.score)}; gradient ${range(r.attribution)}`,
       figure: (provenance) => renderAttributionFigure(r, ctx.image!, { ...ctx.figureOptions, provenance }),
     };
@@ -70,7 +70,7 @@ export const smoothgradCommand: Command = methodCommand({
       method: 'smoothgrad',
       options: { index: sel.index, class: targetClass, n: nSamples, noise: noiseLevel, sigma: r.sigma, seed },
       seed,
-      json: { ...attributionNumbers(r, 'smoothgrad'), nSamples: r.nSamples, noiseLevel, sigma: r.sigma, seed },
+      json: smoothGradNumbers(r, noiseLevel),
       text: `SmoothGrad for class ${ctx.data!.classNames[targetClass]} (${nSamples} copies, sigma ${fmtNum(r.sigma)}, seed ${seed}): score (logit) ${fmtNum(r.score)}; mean gradient ${range(r.attribution)}`,
       figure: (provenance) => renderAttributionFigure(r as AttributionFigureResult, ctx.image!, { ...ctx.figureOptions, provenance }),
     };
@@ -113,7 +113,7 @@ export const igCommand: Command = methodCommand({
       method: 'integrated-gradients',
       options: { index: sel.index, class: targetClass, steps, baseline },
       seed: sel.seed,
-      json: { ...attributionNumbers(r, 'integratedGradients'), steps, baseline, baselineScore: r.baselineScore, completenessError: r.completenessError },
+      json: integratedGradientsNumbers(r, baseline),
       text:
         `Integrated Gradients for class ${ctx.data!.classNames[targetClass]} (${steps} steps from baseline ${fmtNum(baseline)}): score ${fmtNum(r.score)}, baseline score ${fmtNum(r.baselineScore)}; attributions ${range(r.attribution)}\n` +
         `Completeness error: sum of attributions - (score - baseline score) = ${fmtNum(r.completenessError)}${rel}`,
