@@ -48,6 +48,15 @@ export interface WriteOptions {
   readonly overwrite?: boolean;
 }
 
+/** OUTPUT_NOT_WRITABLE for `path`, saying why; `mkdir` names a missing folder to create. */
+function notWritable(path: string, why: string, options: { mkdir?: string; cause?: unknown; details: Record<string, unknown> }): FileFormatError {
+  return new FileFormatError('OUTPUT_NOT_WRITABLE', `Cannot write '${path}': ${why}.`, {
+    ...(options.cause !== undefined ? { cause: options.cause } : {}),
+    hint: options.mkdir !== undefined ? `Create it first (mkdir -p '${options.mkdir}') or choose another output path.` : 'Choose another output path.',
+    details: { file: path, ...options.details },
+  });
+}
+
 /**
  * Refuses an output path whose folder does not exist or is not a writable folder, with a typed
  * error naming it (OUTPUT_NOT_WRITABLE): what commands check before any work, so that a long run
@@ -57,15 +66,12 @@ export async function checkOutputFolder(path: string): Promise<void> {
   const folder = dirname(path);
   const info = await stat(folder).catch(() => null);
   if (info === null || !info.isDirectory()) {
-    throw new FileFormatError('OUTPUT_NOT_WRITABLE', `Cannot write '${path}': the folder '${folder}' ${info === null ? 'does not exist' : 'is not a folder'}.`, {
-      hint: `Create it first (mkdir -p '${folder}') or choose another output path.`,
-      details: { file: path, folder },
-    });
+    throw notWritable(path, `the folder '${folder}' ${info === null ? 'does not exist' : 'is not a folder'}`, { mkdir: folder, details: { folder } });
   }
   try {
     await access(folder, constants.W_OK);
   } catch (cause) {
-    throw new FileFormatError('OUTPUT_NOT_WRITABLE', `Cannot write '${path}': the folder '${folder}' is not writable.`, { cause, hint: 'Choose another output path.', details: { file: path, folder } });
+    throw notWritable(path, `the folder '${folder}' is not writable`, { cause, details: { folder } });
   }
 }
 
@@ -114,11 +120,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EISDIR' || code === 'ENOSPC') {
       const missing = (code === 'ENOENT' || code === 'ENOTDIR') && !(await stat(dirname(path)).then((i) => i.isDirectory(), () => false));
       const why = missing ? `its folder '${dirname(path)}' does not exist` : code === 'EISDIR' ? 'it is a folder' : code === 'ENOSPC' ? 'the disk is full' : `files cannot be created in '${dirname(path)}'`;
-      throw new FileFormatError('OUTPUT_NOT_WRITABLE', `Cannot write '${path}': ${why}.`, {
-        cause: err,
-        hint: missing ? `Create it first (mkdir -p '${dirname(path)}') or choose another output path.` : 'Choose another output path.',
-        details: { file: path, errno: code },
-      });
+      throw notWritable(path, why, { cause: err, ...(missing ? { mkdir: dirname(path) } : {}), details: { errno: code } });
     }
     throw err;
   }

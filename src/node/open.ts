@@ -91,11 +91,12 @@ export async function openPath(path: string, options: OpenPathOptions = {}): Pro
   // .keras files) compiles on V8's background threads while other work goes on.
   if (engine !== 'reference') import('./onnx.js').catch(() => undefined);
   const bytes = await readFileLimited(path, maxFileBytes);
-  if (!looksLikeJson(bytes)) preloadHdf5();
+  const json = looksLikeJson(bytes);
+  if (!json) preloadHdf5();
   const files: InputFile[] = [{ name: path, bytes }];
   if (options.weights !== undefined) {
     files.push({ name: options.weights, bytes: await readFileLimited(options.weights, maxFileBytes) });
-  } else if (looksLikeJson(bytes)) {
+  } else if (json) {
     const dir = dirname(resolve(path));
     for (const shard of tfjsShardPaths(bytes, path)) {
       const full = resolve(dir, shard);

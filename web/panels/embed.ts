@@ -58,8 +58,7 @@ export function initEmbedPanel(app: App): () => void {
 
   function params(): URLSearchParams {
     const q = new URLSearchParams({ method: get('e.method').value, layer: get('e.layer').value, n: get('e.n').value, seed: get('e.seed').value || '0', color: get('e.color').value });
-    if (get('e.method').value === 'tsne' && get('e.perplexity').value !== '') q.set('perplexity', get('e.perplexity').value);
-    if (get('e.method').value === 'tsne' && get('e.iterations').value !== '') q.set('iterations', get('e.iterations').value);
+    if (get('e.method').value === 'tsne') for (const k of ['perplexity', 'iterations']) if (get(`e.${k}`).value !== '') q.set(k, get(`e.${k}`).value);
     return q;
   }
 

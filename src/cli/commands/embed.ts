@@ -61,12 +61,7 @@ export const embedCommand: Command = methodCommand({
     // Distances and the t-SNE gradient: onnxruntime + worker threads unless --engine reference.
     const engine = str(ctx.args, 'engine') ?? 'auto';
     const backend = nodeEmbedBackend(engine === 'reference' ? 'typescript' : engine === 'onnx' ? 'onnx' : 'auto', { threads: num(ctx.args, 'threads') ?? 2 });
-    let r;
-    try {
-      r = await embed(ctx.model, data.x, { ...options, backend });
-    } finally {
-      await backend.release();
-    }
+    const r = await embed(ctx.model, data.x, { ...options, backend }).finally(() => backend.release());
     bar.finish();
     const parts = [`${({ pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' } as const)[r.method]} of ${r.layer} (${r.className}) features: ${r.n} inputs x ${r.d}`];
     if (r.explainedVarianceRatio !== undefined) parts.push(`explained variance ratio ${r.explainedVarianceRatio.map((v) => `${fmtNum(100 * v)}%`).join(', ')}`);

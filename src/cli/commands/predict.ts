@@ -29,8 +29,10 @@ export const predictCommand: Command = {
     if (output === undefined && !bool(args, 'json')) {
       throw new ArgumentError('BAD_ARGUMENT', "'convscope predict' needs -o out.npy or --json.");
     }
+    const outPath = output !== undefined ? resolve(io.cwd, output) : null;
+    const overwrite = bool(args, 'overwrite');
     // Before any work: an output that exists (without --overwrite) or has no folder to go in.
-    if (output !== undefined) await preflightWrites([resolve(io.cwd, output)], bool(args, 'overwrite'));
+    await preflightWrites([outPath], overwrite);
     // The inputs are read while the model opens (its HDF5 and onnxruntime libraries load).
     const reading = readTensorFile(resolve(io.cwd, xPath));
     reading.catch(() => undefined); // reported below, after the model's own errors
@@ -43,7 +45,7 @@ export const predictCommand: Command = {
       const batch = num(args, 'batch');
       const y = await model.predict(x, { ...(batch !== undefined ? { batchSize: batch } : {}), onProgress: bar, ...(io.signal ? { signal: io.signal } : {}) });
       bar.finish();
-      if (output !== undefined) await writeTensorFile(resolve(io.cwd, output), y, bool(args, 'overwrite'));
+      if (outPath !== null) await writeTensorFile(outPath, y, overwrite);
       if (bool(args, 'json')) {
         const per = y.data.length / Math.max(1, y.shape[0] ?? 1);
         const rows = Array.from({ length: y.shape[0] ?? 0 }, (_, i) => Array.from(y.data.subarray(i * per, (i + 1) * per)));

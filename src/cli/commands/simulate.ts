@@ -10,8 +10,7 @@ import { progressBar } from '../progress.js';
 import { ArgumentError } from '../../errors.js';
 import { writeNpy } from '../../io/npy.js';
 import { writeMsFile } from '../../node/ms-files.js';
-import { preflightWrites, refuseExisting } from '../../node/files.js';
-import { writeFileAtomic } from '../../node/files.js';
+import { preflightWrites, refuseExisting, writeFileAtomic } from '../../node/files.js';
 import { demoImages, demoMsGroups, simulateDemo, type DemoOptions, type Range } from '../../popgen/demo.js';
 import { segregatingSites } from '../../popgen/stats.js';
 
