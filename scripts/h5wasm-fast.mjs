@@ -36,7 +36,7 @@ async function capturedWasm(utilUrl) {
   const original = WebAssembly.instantiate;
   let captured = null;
   WebAssembly.instantiate = function (source, imports) {
-    if (captured === null && (source instanceof Uint8Array || source instanceof ArrayBuffer)) captured = new Uint8Array(source instanceof Uint8Array ? source : new Uint8Array(source)).slice();
+    if (captured === null && (source instanceof Uint8Array || source instanceof ArrayBuffer)) captured = (source instanceof Uint8Array ? source : new Uint8Array(source)).slice();
     return original.call(this, source, imports);
   };
   try {

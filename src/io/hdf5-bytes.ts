@@ -62,37 +62,26 @@ function readAddress(bytes: Uint8Array, at: number, size: number): number | null
 }
 
 /**
- * Every position where each needle occurs in `bytes` (overlapping occurrences included), found
- * in one pass (Horspool's algorithm over a set of needles: the window is as long as the shortest
- * needle and jumps by the shift its last byte allows for all of them). The portable search
- * (browsers); Node uses its native one (indexOfAll).
+ * Every position where each needle occurs in `bytes` (overlapping occurrences included), by
+ * Horspool's algorithm: the portable search (browsers); Node uses its native one (indexOfAll).
  */
 export function findAllBytes(bytes: Uint8Array, needles: readonly Uint8Array[]): number[][] {
-  const found = needles.map((): number[] => []);
-  if (needles.length === 0) return found;
-  const window = Math.min(...needles.map((n) => n.length));
-  if (window === 0) throw new RangeError('findAllBytes: empty needle');
-  const shift = new Int32Array(256).fill(window);
-  const byLast: (number[] | undefined)[] = new Array<number[] | undefined>(256);
-  needles.forEach((n, k) => {
-    const tail = n.length - window;
-    for (let j = 0; j < window - 1; j++) shift[n[tail + j]!] = Math.min(shift[n[tail + j]!]!, window - 1 - j);
-    (byLast[n[n.length - 1]!] ??= []).push(k);
-  });
-  for (let i = window - 1; i < bytes.length; ) {
-    const c = bytes[i]!;
-    const candidates = byLast[c];
-    if (candidates !== undefined) {
-      for (const k of candidates) {
-        const n = needles[k]!;
-        const start = i - n.length + 1;
-        if (start < 0) continue;
-        let j = 0;
-        while (j < n.length - 1 && bytes[start + j] === n[j]) j++;
-        if (j === n.length - 1) found[k]!.push(start);
-      }
-    }
-    i += shift[c]!;
+  return needles.map((n) => horspool(bytes, n));
+}
+
+function horspool(bytes: Uint8Array, needle: Uint8Array): number[] {
+  const m = needle.length;
+  if (m === 0) throw new RangeError('findAllBytes: empty needle');
+  const shift = new Int32Array(256).fill(m);
+  for (let j = 0; j < m - 1; j++) shift[needle[j]!] = m - 1 - j;
+  const last = needle[m - 1]!;
+  const found: number[] = [];
+  for (let i = m - 1; i < bytes.length; i += shift[bytes[i]!]!) {
+    if (bytes[i] !== last) continue;
+    const start = i - m + 1;
+    let j = 0;
+    while (j < m - 1 && bytes[start + j] === needle[j]) j++;
+    if (j === m - 1) found.push(start);
   }
   return found;
 }
@@ -114,11 +103,6 @@ export function indexOfAll(bytes: Uint8Array, needle: Uint8Array): number[] {
 /** 'GCOL' and version 1: the start of a global heap collection. */
 const GCOL = Uint8Array.from([0x47, 0x43, 0x4f, 0x4c, 1]);
 
-/** Offsets of the global heap collections ('GCOL', version 1). */
-export function heapCollections(bytes: Uint8Array): number[] {
-  return indexOfAll(bytes, GCOL);
-}
-
 /** An attribute name as it sits in an attribute message: its bytes and a NUL. */
 function nameNeedle(name: string): Uint8Array {
   return Uint8Array.from([...Array.from(name, (c) => c.charCodeAt(0) & 0xff), 0]);
@@ -131,7 +115,7 @@ function nameNeedle(name: string): Uint8Array {
  * one damaged byte of `cnn2d_71.h5`). Mirrors H5HG__cache_heap_deserialize; only collections that
  * look real (version 1, at least HDF5's 4096-byte minimum, inside the file) are walked.
  */
-export function globalHeapLoop(bytes: Uint8Array, superblockAt: number, candidates: readonly number[] = heapCollections(bytes)): { collection: number; object: number } | null {
+export function globalHeapLoop(bytes: Uint8Array, superblockAt: number): { collection: number; object: number } | null {
   const version = bytes[superblockAt + 8];
   const lengthSize = version === 0 || version === 1 ? bytes[superblockAt + 14] : bytes[superblockAt + 10];
   if (lengthSize !== 4 && lengthSize !== 8) return null;
@@ -142,7 +126,7 @@ export function globalHeapLoop(bytes: Uint8Array, superblockAt: number, candidat
   };
   const header = Math.ceil((8 + lengthSize) / 8) * 8; // H5HG_SIZEOF_HDR
   const objectHeader = 8 + lengthSize; // H5HG_SIZEOF_OBJHDR
-  for (const g of candidates) {
+  for (const g of indexOfAll(bytes, GCOL)) {
     if (g + header > bytes.length) break;
     const size = len(g + 8);
     if (size < 4096 || g + size > bytes.length) continue;
@@ -166,8 +150,9 @@ export function globalHeapLoop(bytes: Uint8Array, superblockAt: number, candidat
  * records (16 on disk: length, heap address, index). Found by scanning the bytes for the name;
  * anything that does not parse as such a message is skipped, so the lists may be empty.
  */
-export function storedVlenLengths(bytes: Uint8Array, name: string, positions: readonly number[] = indexOfAll(bytes, nameNeedle(name))): { lengths: number[]; elementSizes: number[] } {
+export function storedVlenLengths(bytes: Uint8Array, name: string): { lengths: number[]; elementSizes: number[] } {
   const needle = nameNeedle(name);
+  const positions = indexOfAll(bytes, needle);
   const u16 = (at: number): number => bytes[at]! | (bytes[at + 1]! << 8);
   const u32 = (at: number): number => (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
   const pad8 = (n: number): number => Math.ceil(n / 8) * 8;

@@ -8,6 +8,7 @@
 // the full message header first, and verify the result by reading the file back.
 
 import { ConvscopeError } from '../errors.js';
+import { loadH5wasm, type H5Module, type H5wasmApi } from './hdf5.js';
 
 /** An attribute to write. */
 export type Hdf5WriteAttribute =
@@ -35,16 +36,9 @@ export interface Hdf5WriteGroup {
   readonly groups?: readonly { readonly name: string; readonly group: Hdf5WriteGroup }[];
 }
 
-type H5wasmApi = typeof import('h5wasm');
 type H5Group = InstanceType<H5wasmApi['Group']>;
 
-let loading: Promise<{ api: H5wasmApi; module: Awaited<H5wasmApi['ready']> }> | undefined;
 let counter = 0;
-
-function loadH5wasm(): Promise<{ api: H5wasmApi; module: Awaited<H5wasmApi['ready']> }> {
-  loading ??= import('h5wasm').then(async (api) => ({ api, module: await api.default.ready }));
-  return loading;
-}
 
 function writeFailure(what: string, cause: unknown): ConvscopeError {
   const msg = cause instanceof Error ? cause.message : String(cause);
@@ -63,7 +57,7 @@ function isAscii(s: string): boolean {
  * (version 1, name size, datatype size 8, the name, the string datatype of that size) so that no
  * other bytes can be hit. Returns how many attributes were patched.
  */
-export function patchStringPadding(bytes: Uint8Array, name: string, size: number): number {
+function patchStringPadding(bytes: Uint8Array, name: string, size: number): number {
   const nameBytes = encoder.encode(name);
   const nameSize = nameBytes.length + 1;
   const namePadded = Math.ceil(nameSize / 8) * 8;
@@ -167,7 +161,7 @@ export async function writeHdf5(root: Hdf5WriteGroup): Promise<Uint8Array> {
   return bytes;
 }
 
-function verifyPadding(api: H5wasmApi, module: Awaited<H5wasmApi['ready']>, bytes: Uint8Array, names: readonly string[]): void {
+function verifyPadding(api: H5wasmApi, module: H5Module, bytes: Uint8Array, names: readonly string[]): void {
   const path = `/convscope-verify-${++counter}.h5`;
   module.FS.writeFile(path, bytes);
   const f = new api.File(path, 'r');

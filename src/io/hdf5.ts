@@ -63,8 +63,9 @@ export interface Hdf5File {
   close(): void;
 }
 
-type H5wasmApi = typeof import('h5wasm');
-type H5Module = Awaited<H5wasmApi['ready']>;
+/** h5wasm's module namespace, and its instantiated WebAssembly module. */
+export type H5wasmApi = typeof import('h5wasm');
+export type H5Module = Awaited<H5wasmApi['ready']>;
 
 let loading: Promise<{ api: H5wasmApi; module: H5Module }> | undefined;
 let fileCounter = 0;
@@ -77,7 +78,7 @@ let poisoned = false;
 let instances = 0;
 
 /** Loads h5wasm once (lazily: a 4 MB wasm module that only HDF5 files need); anew after a trap. */
-function loadH5wasm(): Promise<{ api: H5wasmApi; module: H5Module }> {
+export function loadH5wasm(): Promise<{ api: H5wasmApi; module: H5Module }> {
   if (poisoned) {
     poisoned = false;
     loading = freshInstance();

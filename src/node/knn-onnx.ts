@@ -7,8 +7,9 @@ import * as ort from 'onnxruntime-node';
 import { ArgumentError } from '../errors.js';
 import { DataType, type NodeProto } from '../engine/onnx/proto.js';
 import { encodeGraph } from '../engine/onnx/export.js';
-import { exactNeighbors, exactSq, type Neighbors } from '../methods/embed/knn.js';
-import { checkMatrix, checkFinite, Pacer, type FeatureMatrix, type EmbedProgressCallback } from '../methods/embed/util.js';
+import { checkK, exactNeighbors, exactSq, type Neighbors } from '../methods/embed/knn.js';
+import { checkTrustK, embeddedDims } from '../methods/embed/quality.js';
+import { checkMatrix, checkFinite, DEFAULT_YIELD_MS, Pacer, type FeatureMatrix, type EmbedProgressCallback } from '../methods/embed/util.js';
 import { DEFAULT_MEMORY_BUDGET } from '../methods/budget.js';
 
 /** Options of {@link OnnxDistances}. */
@@ -164,11 +165,9 @@ export class OnnxDistances {
    * same table as knn.ts `exactNeighbors`.
    */
   async neighbors(data: FeatureMatrix, n: number, d: number, k: number, options: OnnxRunOptions = {}): Promise<Neighbors> {
-    const { signal, onProgress, yieldEveryMs = 40 } = options;
+    const { signal, onProgress, yieldEveryMs = DEFAULT_YIELD_MS } = options;
     checkMatrix('exactNeighbors', data, n, d);
-    if (!Number.isInteger(k) || k < 1 || k > n - 1) {
-      throw new ArgumentError('BAD_ARGUMENT', `Number of neighbours k must be an integer in [1, n - 1] = [1, ${n - 1}], got ${k}.`, { details: { n, k } });
-    }
+    checkK(n, k);
     checkFinite('exactNeighbors', data, d);
     const pacer = new Pacer(signal, yieldEveryMs);
     const p = prepare(data, n, d);
@@ -227,18 +226,10 @@ export class OnnxDistances {
    * same number as quality.ts `trustworthiness` (ties in x ranked by index, decided exactly).
    */
   async trustworthiness(x: FeatureMatrix, n: number, d: number, y: FeatureMatrix, k = 10, options: OnnxRunOptions = {}): Promise<number> {
-    const { signal, onProgress, yieldEveryMs = 40 } = options;
+    const { signal, onProgress, yieldEveryMs = DEFAULT_YIELD_MS } = options;
     checkMatrix('trustworthiness x', x, n, d);
-    const dy = n > 0 ? y.length / n : 0;
-    if (!Number.isInteger(dy) || dy < 1) {
-      throw new ArgumentError('SHAPE_MISMATCH', `trustworthiness: the embedding has ${y.length} values, not a multiple of n = ${n}.`, { details: { n, length: y.length } });
-    }
-    if (!Number.isInteger(k) || k < 1 || k >= n / 2) {
-      throw new ArgumentError('BAD_ARGUMENT', `trustworthiness: k must be an integer with 1 <= k < n / 2 = ${n / 2}, got ${k}.`, {
-        hint: 'Use fewer neighbours or more samples.',
-        details: { n, k },
-      });
-    }
+    const dy = embeddedDims('trustworthiness', y, n);
+    checkTrustK(n, k);
     const pacer = new Pacer(signal, yieldEveryMs);
     const nbY = exactNeighbors(y, n, dy, k);
     const p = prepare(x, n, d);

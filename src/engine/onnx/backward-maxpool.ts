@@ -51,7 +51,7 @@ export function maxPoolGrad(b: OnnxBuilder, site: MaxPoolSite, g: string, form: 
   const routed =
     form === 'slots' ? maxPoolGradSlots(b, site, g) ?? maxPoolGradUnpool(b, xin, g, op, pads)
       : form === 'unpool' ? maxPoolGradUnpool(b, xin, g, op, pads)
-        : form === 'windows' ? maxPoolGradWindows(b, xin, g, op, pads, site.inSizes, site.outSizes, site.channels)
+        : form === 'windows' ? maxPoolGradWindows(b, site, g)
           : null;
   return routed ?? maxPoolGradScatter(b, xin, g, op, pads);
 }
@@ -179,21 +179,26 @@ export function maxPoolConvGrad(b: OnnxBuilder, site: MaxPoolSite, g: string, co
   return total;
 }
 
+/** MaxPool's Indices output: per window, the flat index of its first maximal cell (padding excluded). */
+function maxPoolIndices(b: OnnxBuilder, xin: string, op: PoolOp, pads: number[] | null): string {
+  return b.opN('MaxPool', [xin], {
+    kernel_shape: ints(op.poolSize),
+    strides: ints(op.strides),
+    ...(pads === null ? { auto_pad: str('SAME_UPPER') } : { pads: ints(pads) }),
+  }, 2, 'maxpool_argmax')[1]!;
+}
+
 /**
  * Max-pool gradient for any geometry: MaxPool's Indices output names, per window, the first
  * maximal cell in row-major order (padding excluded), and ScatterElements adds each window's
  * gradient there (overlapping windows add up).
  */
 function maxPoolGradScatter(b: OnnxBuilder, xin: string, g: string, op: PoolOp, pads: number[] | null): string {
-  const [, indices] = b.opN('MaxPool', [xin], {
-    kernel_shape: ints(op.poolSize),
-    strides: ints(op.strides),
-    ...(pads === null ? { auto_pad: str('SAME_UPPER') } : { pads: ints(pads) }),
-  }, 2, 'maxpool_argmax');
+  const indices = maxPoolIndices(b, xin, op, pads);
   const shape = b.op('Shape', [xin]);
   const flat = b.i64([-1]);
   const zeros = b.op('Reshape', [b.op('ConstantOfShape', [shape]), flat]);
-  const scattered = b.op('ScatterElements', [zeros, b.op('Reshape', [indices!, flat]), b.op('Reshape', [g, flat])], {
+  const scattered = b.op('ScatterElements', [zeros, b.op('Reshape', [indices, flat]), b.op('Reshape', [g, flat])], {
     axis: int(0),
     reduction: str('add'),
   }, 'grad_maxpool');
@@ -208,12 +213,8 @@ function maxPoolGradScatter(b: OnnxBuilder, xin: string, g: string, op: PoolOp, 
  */
 function maxPoolGradUnpool(b: OnnxBuilder, xin: string, g: string, op: PoolOp, pads: number[] | null): string | null {
   if (op.poolSize.some((p, i) => p !== op.strides[i])) return null;
-  const [, indices] = b.opN('MaxPool', [xin], {
-    kernel_shape: ints(op.poolSize),
-    strides: ints(op.strides),
-    ...(pads === null ? { auto_pad: str('SAME_UPPER') } : { pads: ints(pads) }),
-  }, 2, 'maxpool_argmax');
-  return b.op('MaxUnpool', [g, indices!, b.op('Shape', [xin])], {
+  const indices = maxPoolIndices(b, xin, op, pads);
+  return b.op('MaxUnpool', [g, indices, b.op('Shape', [xin])], {
     kernel_shape: ints(op.poolSize),
     strides: ints(op.strides),
     ...(pads === null ? {} : { pads: ints(pads) }),
@@ -227,10 +228,8 @@ function maxPoolGradUnpool(b: OnnxBuilder, xin: string, g: string, op: PoolOp, p
  * cells back. Padding is -inf (never a maximum); cells no window covers get 0. Returns null
  * when the geometry does not fit (the caller uses the scatter form).
  */
-function maxPoolGradWindows(
-  b: OnnxBuilder, xin: string, g: string, op: PoolOp, pads: number[] | null,
-  inSizes: readonly (number | null)[], outSizes: readonly (number | null)[], channels: number,
-): string | null {
+function maxPoolGradWindows(b: OnnxBuilder, site: MaxPoolSite, g: string): string | null {
+  const { op, xin, pads, inSizes, outSizes, channels } = site;
   const r = op.rank;
   const k = op.poolSize[0]!;
   if (pads === null || op.poolSize.some((p, i) => p !== op.strides[i] || p !== k)) return null;

@@ -24,7 +24,8 @@ export interface NeighborsOptions {
   readonly yieldEveryMs?: number;
 }
 
-function checkK(n: number, k: number): void {
+/** Checks a neighbour count k against n samples (1 <= k <= n - 1). */
+export function checkK(n: number, k: number): void {
   if (!Number.isInteger(k) || k < 1 || k > n - 1) {
     throw new ArgumentError('BAD_ARGUMENT', `Number of neighbours k must be an integer in [1, n - 1] = [1, ${n - 1}], got ${k}.`, {
       details: { n, k },

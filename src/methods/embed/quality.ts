@@ -17,7 +17,8 @@ export interface TrustworthinessOptions {
   readonly yieldEveryMs?: number;
 }
 
-function embeddedDims(what: string, y: ArrayLike<number>, n: number): number {
+/** Dimensions of an embedding of n samples held in `y` (n x dy), checked. */
+export function embeddedDims(what: string, y: ArrayLike<number>, n: number): number {
   const dy = n > 0 ? y.length / n : 0;
   if (!Number.isInteger(dy) || dy < 1) {
     throw new ArgumentError('SHAPE_MISMATCH', `${what}: the embedding has ${y.length} values, not a multiple of n = ${n}.`, { details: { n, length: y.length } });
@@ -25,7 +26,8 @@ function embeddedDims(what: string, y: ArrayLike<number>, n: number): number {
   return dy;
 }
 
-function checkTrustK(n: number, k: number): void {
+/** Checks trustworthiness' k against n samples (1 <= k < n / 2). */
+export function checkTrustK(n: number, k: number): void {
   if (!Number.isInteger(k) || k < 1 || k >= n / 2) {
     throw new ArgumentError('BAD_ARGUMENT', `trustworthiness: k must be an integer with 1 <= k < n / 2 = ${n / 2}, got ${k}.`, {
       hint: 'Use fewer neighbours or more samples.',

@@ -340,13 +340,13 @@ export class Tsne {
     return this.lastKl;
   }
 
-  /** A copy of the current coordinates, (n x 2) row-major. */
   /** The joint probabilities P (after `initialize`), e.g. to prepare an injected gradient. */
   get affinities(): SparseSymmetric {
     if (this.p === null) throw new ArgumentError('BAD_ARGUMENT', 'Tsne: call initialize() first.');
     return this.p;
   }
 
+  /** A copy of the current coordinates, (n x 2) row-major. */
   get embedding(): Float32Array {
     return Float32Array.from(this.pos);
   }
@@ -667,7 +667,8 @@ export interface TsneResult {
  */
 export async function tsne(features: FeatureMatrix, n: number, d: number, options: TsneRunOptions = {}): Promise<TsneResult> {
   const { signal, onProgress, neighbors, yieldEveryMs = DEFAULT_YIELD_MS } = options;
-  new Tsne(options); // checks the options before the neighbour search
+  const runner = options.gradient;
+  const t = new Tsne(options, runner?.gradient ?? null); // checks the options before the neighbour search
   checkMatrix('tsne', features, n, d);
   if (n < TSNE_MIN_SAMPLES) {
     throw new ArgumentError('BAD_ARGUMENT', `t-SNE needs at least ${TSNE_MIN_SAMPLES} samples, got ${n}.`, { hint: 'Embed more samples, or use PCA.' });
@@ -682,8 +683,6 @@ export async function tsne(features: FeatureMatrix, n: number, d: number, option
       yieldEveryMs,
     }));
   const pacer = new Pacer(signal, yieldEveryMs);
-  const runner = options.gradient;
-  const t = new Tsne(options, runner?.gradient ?? null);
   t.initializeWithNeighbors(features, n, d, nb);
   const total = t.resolved.nIterations;
   try {
