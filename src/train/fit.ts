@@ -367,6 +367,9 @@ export async function fit(network: Network, x: Tensor, labels: ArrayLike<number>
   let best = Infinity;
   let bestEpoch = 0;
   let bestWeights: Float32Array[] | null = null;
+  // Validation results of the last epoch and of the kept one: the final figures, without a pass of their own.
+  let lastEval: Evaluation | null = null;
+  let bestEval: Evaluation | null = null;
   let wait = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t0 = Date.now();
@@ -403,6 +406,7 @@ export async function fit(network: Network, x: Tensor, labels: ArrayLike<number>
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
     }
     const v = await evaluate(net, val.x, val.labels, { batchSize: evaluationBatchSize, ...(signal !== undefined ? { signal } : {}) });
+    lastEval = v;
     const log: EpochLog = {
       epoch, loss: lossSum / seen, accuracy: correct / seen, val_loss: v.loss, val_accuracy: v.accuracy,
       seconds: (Date.now() - t0) / 1000, learningRate: adam.currentLearningRate,
@@ -421,7 +425,10 @@ export async function fit(network: Network, x: Tensor, labels: ArrayLike<number>
         best = score;
         bestEpoch = epoch;
         wait = 0;
-        if (es.restoreBestWeights) bestWeights = net.snapshot();
+        if (es.restoreBestWeights) {
+          bestWeights = net.snapshot();
+          bestEval = v;
+        }
       } else {
         wait++;
       }
@@ -436,13 +443,15 @@ export async function fit(network: Network, x: Tensor, labels: ArrayLike<number>
     }
   }
   history.keptEpoch = history.epochs;
-  if (es !== null && es.restoreBestWeights && bestWeights !== null) {
+  let kept = lastEval;
+  if (bestWeights !== null) {
     net.restore(bestWeights);
     history.keptEpoch = bestEpoch;
+    kept = bestEval;
   }
 
-  // 3. The kept weights on the validation set.
-  const validation = await evaluate(net, val.x, val.labels, { batchSize: evaluationBatchSize, ...(signal !== undefined ? { signal } : {}) });
+  // 3. The kept weights on the validation set (evaluation is deterministic: the epoch's figures).
+  const validation = kept ?? (await evaluate(net, val.x, val.labels, { batchSize: evaluationBatchSize, ...(signal !== undefined ? { signal } : {}) }));
   return {
     history,
     trainIndices,

@@ -89,7 +89,7 @@ function layerConfig(l: ResolvedLayer): { className: string; config: Json } {
  * The `model_config` of a Keras 2.3 functional Model (`keras.models.Model(inp, out, name)`, as
  * BaSe builds its CNN): an InputLayer, then each layer called on the previous one.
  */
-export function kerasModelConfig(architecture: ResolvedArchitecture): Json {
+function kerasModelConfig(architecture: ResolvedArchitecture): Json {
   const a = architecture;
   const layers: Json[] = [{
     name: a.inputName, class_name: 'InputLayer',
@@ -113,7 +113,7 @@ export function kerasModelConfig(architecture: ResolvedArchitecture): Json {
  * binary cross-entropy for a sigmoid head, sparse categorical cross-entropy (integer labels) for
  * a softmax head.
  */
-export function kerasTrainingConfig(architecture: ResolvedArchitecture, adam: ResolvedAdam): Json {
+function kerasTrainingConfig(architecture: ResolvedArchitecture, adam: ResolvedAdam): Json {
   return {
     optimizer_config: {
       class_name: 'Adam',

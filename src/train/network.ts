@@ -90,7 +90,7 @@ export interface ForwardOptions {
 const LINEAR: Activation = { kind: 'linear' };
 
 /** The IR activation of a Keras activation name; softmax over the last axis of a `rank`-D output (batch included). */
-export function irActivation(name: ActivationName, rank: number): Activation {
+function irActivation(name: ActivationName, rank: number): Activation {
   switch (name) {
     case 'relu':
       return { kind: 'relu', maxValue: null, negativeSlope: 0, threshold: 0 };

@@ -1,7 +1,7 @@
 // A float32 matrix product C = A * B^T in WebAssembly SIMD (128-bit f32x4), for the training
 // kernels' convolutions. The module (~300 bytes) is assembled here byte by byte: no toolchain,
 // no binary file, works in Node and browsers. Where WebAssembly SIMD is missing, callers fall
-// back to the reference engine's GEMM (isSimdAvailable()).
+// back to the reference engine's GEMM (simdGemm() returns null).
 //
 // Kernel: tiles of 4 rows of A x 2 rows of B; 8 f32x4 accumulators run along k (both operands
 // are read along contiguous rows), summed across lanes once per tile. Operands live packed in

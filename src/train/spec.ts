@@ -4,6 +4,7 @@
 // BaSe's CNN and a small custom stack are built here; training and saving live next door.
 
 import { ArgumentError } from '../errors.js';
+import { convOutLength } from '../model/shapes.js';
 
 /** Activation functions a trained layer may use (Keras names). */
 export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
@@ -147,8 +148,9 @@ function pair(where: string, label: string, v: number | readonly [number, number
   return p;
 }
 
+/** Output length along one axis (Keras' rule, model/shapes.ts). */
 function outSize(size: number, k: number, stride: number, padding: 'valid' | 'same'): number {
-  return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - k) / stride) + 1;
+  return convOutLength(size, k, stride, 1, padding)!;
 }
 
 function checkActivation(where: string, a: ActivationName): ActivationName {
