@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createParallelTsneGradient } from './tsne-parallel.js';
-import { BarnesHutWorkspace, barnesHutGradient, jointProbabilities, conditionalProbabilities, tsne } from '../methods/embed/tsne.js';
+import { BarnesHutWorkspace, barnesHutGradient } from '../methods/embed/barnes-hut.js';
+import { jointProbabilities, conditionalProbabilities, tsne } from '../methods/embed/tsne.js';
 import { exactNeighbors } from '../methods/embed/knn.js';
 import { createRng } from '../random.js';
 

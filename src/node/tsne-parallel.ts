@@ -14,7 +14,7 @@ import {
   repulsionRange,
   type SparseSymmetric,
   type TsneGradientRunner,
-} from '../methods/embed/tsne.js';
+} from '../methods/embed/barnes-hut.js';
 
 /** Slots of the shared control array. */
 export const CTRL = {

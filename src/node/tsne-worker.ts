@@ -3,7 +3,7 @@
 // main thread's shared tree (or over a tree of its own when that one did not fit).
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { BarnesHutWorkspace } from '../methods/embed/tsne.js';
+import { BarnesHutWorkspace } from '../methods/embed/barnes-hut.js';
 import { CTRL, chunksLeft, workAttraction, workRepulsion, type TsneWorkerSetup } from './tsne-parallel.js';
 
 const setup = workerData as TsneWorkerSetup;

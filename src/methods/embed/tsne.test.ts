@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tsne, barnesHutGradient, clampPerplexity, conditionalProbabilities, jointProbabilities, tsne, tsneNeighborCount } from './tsne.js';
+import { barnesHutGradient } from './barnes-hut.js';
+import { Tsne, clampPerplexity, conditionalProbabilities, jointProbabilities, tsne, tsneNeighborCount } from './tsne.js';
 import { exactNeighbors } from './knn.js';
 import { knnAccuracy, trustworthiness } from './quality.js';
 import { ArgumentError, CancelledError } from '../../errors.js';
