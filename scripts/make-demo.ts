@@ -19,6 +19,7 @@ import { fit, stratifiedSplit } from '../src/train/fit.js';
 import { KERAS_VERSION, saveKerasH5 } from '../src/train/keras.js';
 import { Network } from '../src/train/network.js';
 import { presetPlan } from '../src/train/presets.js';
+import { takeRows } from '../src/tensor.js';
 import { baseCnnArchitecture, type Initializer } from '../src/train/spec.js';
 import { VERSION } from '../src/version.js';
 
@@ -93,11 +94,10 @@ const labels = images.labels;
 // 3. Split.
 const split = stratifiedSplit(labels, validationFraction, seed);
 const per = size * size;
-const take = (rows: Int32Array): { x: Float32Array; y: Int32Array } => {
-  const xs = new Float32Array(rows.length * per);
-  rows.forEach((r, i) => xs.set(images.x.subarray(r * per, (r + 1) * per), i * per));
-  return { x: xs, y: Int32Array.from(rows, (r) => labels[r]!) };
-};
+const take = (rows: Int32Array): { x: Float32Array; y: Int32Array } => ({
+  x: takeRows({ shape: [labels.length, per], data: images.x }, rows).data,
+  y: Int32Array.from(rows, (r) => labels[r]!),
+});
 const train = take(split.train);
 const val = take(split.validation);
 log(`3/5 split: ${split.train.length} training, ${split.validation.length} validation images`);

@@ -117,15 +117,20 @@ export function createRng(seed: number): Rng {
   };
 }
 
+/** Fisher-Yates shuffle of `a` in place with `rng` (draws int(i + 1) from the top index down). */
+export function shuffleInPlace<T>(a: { length: number; [i: number]: T }, rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+}
+
 /** Fisher-Yates shuffle of a copy of `items` with `rng`. */
 export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
   const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = out[i]!;
-    out[i] = out[j]!;
-    out[j] = t;
-  }
+  shuffleInPlace(out, rng);
   return out;
 }
 

@@ -24,6 +24,14 @@ export function tensor(shape: readonly number[], data?: Float32Array): Tensor {
   return { shape: [...shape], data: values };
 }
 
+/** The rows `rows` of the leading axis, in that order (a copy). */
+export function takeRows(t: Tensor, rows: ArrayLike<number>): Tensor {
+  const per = sizeOf(t.shape.slice(1));
+  const data = new Float32Array(rows.length * per);
+  for (let i = 0; i < rows.length; i++) data.set(t.data.subarray(rows[i]! * per, (rows[i]! + 1) * per), i * per);
+  return { shape: [rows.length, ...t.shape.slice(1)], data };
+}
+
 /** Row i of the leading axis, as a view (no copy). */
 export function sliceRows(t: Tensor, start: number, end: number): Tensor {
   const row = sizeOf(t.shape.slice(1));

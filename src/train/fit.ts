@@ -12,8 +12,8 @@
 import { type Arr, type RTensor } from '../engine/ref/common.js';
 import { ReferenceEngine } from '../engine/ref/engine.js';
 import { ArgumentError, throwIfAborted } from '../errors.js';
-import { createRng, type Rng } from '../random.js';
-import type { Tensor } from '../tensor.js';
+import { createRng, shuffleInPlace } from '../random.js';
+import { takeRows, type Tensor } from '../tensor.js';
 import { KERAS_EPSILON, l2Penalty } from './loss.js';
 import type { Network } from './network.js';
 import { Adam, type AdamOptions, type ResolvedAdam } from './optimizer.js';
@@ -150,16 +150,6 @@ function badArg(message: string, hint?: string): ArgumentError {
   return new ArgumentError('BAD_ARGUMENT', message, hint !== undefined ? { hint } : {});
 }
 
-/** Fisher-Yates shuffle in place. */
-function shuffle(a: Int32Array, rng: Rng): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = a[i]!;
-    a[i] = a[j]!;
-    a[j] = t;
-  }
-}
-
 /**
  * A stratified, seeded split: in each class, round(fraction * count) rows (at least one when the
  * class has two or more) go to validation. Both index lists come back sorted.
@@ -178,7 +168,7 @@ export function stratifiedSplit(labels: ArrayLike<number>, fraction: number, see
   const val: number[] = [];
   for (const cls of [...byClass.keys()].sort((a, b) => a - b)) {
     const idx = Int32Array.from(byClass.get(cls)!);
-    shuffle(idx, rng);
+    shuffleInPlace(idx, rng);
     let k = Math.round(fraction * idx.length);
     if (k === 0 && idx.length >= 2) k = 1;
     if (k === idx.length) k = idx.length - 1;
@@ -298,10 +288,7 @@ function checkData(network: Network, x: Tensor, labels: ArrayLike<number>, what:
 }
 
 function subset(x: Tensor, labels: ArrayLike<number>, rows: Int32Array): { x: Tensor; labels: Int32Array } {
-  const per = x.data.length / x.shape[0]!;
-  const data = new Float32Array(rows.length * per);
-  rows.forEach((r, i) => data.set(x.data.subarray(r * per, (r + 1) * per), i * per));
-  return { x: { shape: [rows.length, ...x.shape.slice(1)], data }, labels: Int32Array.from(rows, (r) => labels[r]!) };
+  return { x: takeRows(x, rows), labels: Int32Array.from(rows, (r) => labels[r]!) };
 }
 
 /**
@@ -373,7 +360,7 @@ export async function fit(network: Network, x: Tensor, labels: ArrayLike<number>
   let wait = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t0 = Date.now();
-    shuffle(order, rng);
+    shuffleInPlace(order, rng);
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
