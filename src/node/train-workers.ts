@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { ConvscopeError } from '../errors.js';
 import type { BatchStatistics, Network } from '../train/network.js';
 import type { ResolvedArchitecture } from '../train/spec.js';
-import { type Shard, type ShardExecutor, type ShardResult, runShard } from '../train/step.js';
+import { type Shard, type ShardExecutor, type ShardResult, localExecutor, runShard } from '../train/step.js';
 
 /** Message to a worker: the trainable weights (flat, in parameter order) and one shard. */
 export interface ShardRequest {
@@ -68,27 +68,21 @@ export function createWorkerExecutor(architecture: ResolvedArchitecture, threads
     }
     return flat;
   };
+  /** Sends shard `s` to worker t - 1 (t = its index modulo the threads, 1 or more). */
+  const send = (s: Shard, t: number, parameters: Float32Array): Promise<ShardResult> => {
+    const id = nextId++;
+    const req: ShardRequest = { id, parameters, shape: [...s.x.shape], x: Float32Array.from(s.x.data), labels: Int32Array.from(s.labels), seed: s.seed };
+    return new Promise<ShardResult>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      workers[t - 1]!.postMessage(req, [req.x.buffer as ArrayBuffer]);
+    });
+  };
   const executor: ShardExecutor = async (net: Network, shards: readonly Shard[]) => {
-    if (workers.length === 0) return shards.map((s) => runShard(net, s));
+    if (workers.length === 0) return localExecutor(net, shards);
     const params = flatParameters(net);
-    const remote = new Map<number, Promise<ShardResult>>();
-    shards.forEach((s, k) => {
-      const t = k % threads;
-      if (t === 0) return;
-      const id = nextId++;
-      const req: ShardRequest = { id, parameters: params, shape: [...s.x.shape], x: Float32Array.from(s.x.data), labels: Int32Array.from(s.labels), seed: s.seed };
-      remote.set(k, new Promise<ShardResult>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        workers[t - 1]!.postMessage(req, [req.x.buffer as ArrayBuffer]);
-      }));
-    });
-    const local = new Map<number, ShardResult>();
-    shards.forEach((s, k) => {
-      if (k % threads === 0) local.set(k, runShard(net, s));
-    });
-    const out: ShardResult[] = [];
-    for (let k = 0; k < shards.length; k++) out.push(local.get(k) ?? (await remote.get(k)!));
-    return out;
+    // Every remote shard is sent before this thread runs its own, in shard order.
+    const remote = shards.map((s, k) => (k % threads === 0 ? null : send(s, k % threads, params)));
+    return Promise.all(shards.map((s, k) => remote[k] ?? runShard(net, s)));
   };
   return {
     executor,
