@@ -20,7 +20,7 @@ import { KERAS_VERSION, saveKerasH5 } from '../src/train/keras.js';
 import { Network } from '../src/train/network.js';
 import { presetPlan } from '../src/train/presets.js';
 import { takeRows } from '../src/tensor.js';
-import { baseCnnArchitecture, type Initializer } from '../src/train/spec.js';
+import type { Initializer } from '../src/train/spec.js';
 import { VERSION } from '../src/version.js';
 
 const flags = {
@@ -103,9 +103,8 @@ const val = take(split.validation);
 log(`3/5 split: ${split.train.length} training, ${split.validation.length} validation images`);
 
 // 4. Train BaSe's CNN (test 1 architecture), with settings for a short training run (see README).
-const plan = presetPlan('base-cnn', { inputShape: [size, size, 1], classes: 2 });
-const architecture = baseCnnArchitecture({ test: 1, inputShape: [size, size, 1], l2, dropoutConv, kernelInitializer: init });
-const network = new Network(architecture, { seed });
+const plan = presetPlan('base-cnn', { inputShape: [size, size, 1], classes: 2, l2, dropoutConv, kernelInitializer: init });
+const network = new Network(plan.architecture, { seed });
 const optimizer = { ...plan.optimizer, learningRate };
 log(`4/5 training ${plan.preset} (${network.parameterCount.toLocaleString('en-US')} parameters), up to ${epochs} epochs, batch ${batchSize}, Adam lr ${learningRate}, ${threads} thread(s)...`);
 const t4 = Date.now();

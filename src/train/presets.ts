@@ -30,9 +30,9 @@ export interface PresetPlanOptions {
   readonly classes?: number;
   /** For 'custom': the stack (input shape and classes come from above). */
   readonly custom?: Omit<CustomCnnOptions, 'inputShape' | 'classes'>;
-  /** Override the L2 factor (BaSe presets; custom uses custom.l2). */
+  /** Override the L2 factor (any preset; over custom.l2 too). */
   readonly l2?: number;
-  /** Override dropout after conv / dense blocks (BaSe presets). */
+  /** Override dropout after conv / dense blocks (any preset; over custom's). */
   readonly dropoutConv?: number;
   readonly dropoutDense?: number;
   /** Override the kernel initialiser (BaSe presets: 'uniform'; custom: 'glorot_uniform'). */
@@ -46,13 +46,17 @@ export function presetPlan(name: string, options: PresetPlanOptions): TrainingPl
     throw new ArgumentError('BAD_ARGUMENT', `Unknown training preset '${name}'.`, { hint: `Use one of ${TRAINING_PRESETS.join(', ')}.` });
   }
   const preset = name as TrainingPreset;
+  // The overrides, for either kind of network.
+  const overrides = {
+    ...(options.l2 !== undefined ? { l2: options.l2 } : {}),
+    ...(options.dropoutConv !== undefined ? { dropoutConv: options.dropoutConv } : {}),
+    ...(options.dropoutDense !== undefined ? { dropoutDense: options.dropoutDense } : {}),
+    ...(options.kernelInitializer !== undefined ? { kernelInitializer: options.kernelInitializer } : {}),
+  };
   if (preset === 'custom') {
     return {
       preset,
-      architecture: customCnnArchitecture({
-        ...options.custom, inputShape, classes,
-        ...(options.kernelInitializer !== undefined ? { kernelInitializer: options.kernelInitializer } : {}),
-      }),
+      architecture: customCnnArchitecture({ ...options.custom, inputShape, classes, ...overrides }),
       epochs: 10,
       batchSize: 32,
       flip: false,
@@ -68,13 +72,7 @@ export function presetPlan(name: string, options: PresetPlanOptions): TrainingPl
   const hp = BASE_TESTS[test];
   return {
     preset,
-    architecture: baseCnnArchitecture({
-      test, inputShape,
-      ...(options.l2 !== undefined ? { l2: options.l2 } : {}),
-      ...(options.dropoutConv !== undefined ? { dropoutConv: options.dropoutConv } : {}),
-      ...(options.dropoutDense !== undefined ? { dropoutDense: options.dropoutDense } : {}),
-      ...(options.kernelInitializer !== undefined ? { kernelInitializer: options.kernelInitializer } : {}),
-    }),
+    architecture: baseCnnArchitecture({ test, inputShape, ...overrides }),
     epochs: hp.epochs,
     batchSize: hp.batchSize,
     flip: hp.flip,

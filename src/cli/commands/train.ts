@@ -143,10 +143,7 @@ ${formatFlags(flags)}`,
       inputShape, classes,
       ...opt('l2', num(args, 'l2')), ...opt('dropoutConv', num(args, 'dropout-conv')), ...opt('dropoutDense', num(args, 'dropout-dense')),
       ...opt('kernelInitializer', initOf(str(args, 'init'))),
-      custom: {
-        ...opt('convFilters', conv), ...opt('denseUnits', dense), batchNorm: !bool(args, 'no-batch-norm'),
-        ...opt('l2', num(args, 'l2')), ...opt('dropoutConv', num(args, 'dropout-conv')), ...opt('dropoutDense', num(args, 'dropout-dense')),
-      },
+      custom: { ...opt('convFilters', conv), ...opt('denseUnits', dense), batchNorm: !bool(args, 'no-batch-norm') },
     });
     if (plan.preset !== 'custom' && (conv !== undefined || dense !== undefined || bool(args, 'no-batch-norm'))) {
       throw new ArgumentError('BAD_ARGUMENT', '--conv, --dense and --no-batch-norm shape a custom network; add --preset custom.');
