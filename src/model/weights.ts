@@ -2,7 +2,7 @@
 // the architecture implies; plus the kernel re-layouts the canonical IR needs (transpose, flip).
 
 import type { NamedWeight } from '../io/keras/artifacts.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { firstNonFinite, sizeOf, type Tensor } from '../tensor.js';
 import { missingWeights, nonFiniteWeight, weightsMismatch, type ExpectedWeight, type Where } from './translate-messages.js';
 
 /** Weights by layer name, as the reader grouped them, with lookups for nested layers. */
@@ -93,15 +93,11 @@ export function checkWeights(
 /** Refuses a weight holding NaN or infinite values (damaged bytes usually decode to those). */
 function checkFinite(where: Where, w: NamedWeight): void {
   const d = w.tensor.data;
-  // Three native scans (TypedArray#includes finds NaN too): a third of the time of a first,
-  // unoptimised JavaScript loop over a 17 MB model's 4.2 million weights.
-  if (!d.includes(NaN) && !d.includes(Infinity) && !d.includes(-Infinity)) return;
-  for (let i = 0; i < d.length; i++) {
-    if (Number.isFinite(d[i]!)) continue;
-    let count = 0;
-    for (let j = i; j < d.length; j++) if (!Number.isFinite(d[j]!)) count++;
-    throw nonFiniteWeight(where, w.name, count, i);
-  }
+  const first = firstNonFinite(d); // a native byte search in Node: ~10 ms for BaSe's 4.2 million weights
+  if (first < 0) return;
+  let count = 0;
+  for (let j = first; j < d.length; j++) if (!Number.isFinite(d[j]!)) count++;
+  throw nonFiniteWeight(where, w.name, count, first);
 }
 
 /** Number of values of a list of tensors (a layer's parameter count). */

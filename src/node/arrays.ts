@@ -1,7 +1,7 @@
 // Node-only: read a NumPy array from a path as float32 (with checks), write one atomically.
 
 import { readNpyOwned, toFloat32, writeNpy } from '../io/npy.js';
-import type { Tensor } from '../tensor.js';
+import { firstNonFinite, type Tensor } from '../tensor.js';
 import { readFileLimited, writeFileAtomic, DEFAULT_MAX_FILE_BYTES } from './files.js';
 
 /** Reads an `.npy` file as a float32 tensor. */
@@ -18,22 +18,16 @@ export async function writeTensorFile(path: string, t: Tensor, overwrite = false
 
 /** Indices of samples holding NaN or infinite values (at most `limit`). */
 export function nonFiniteSamples(t: Tensor, limit = 20): number[] {
-  // Fast path: v * 0 is 0 for every finite v and NaN otherwise, so one tight pass clears the
-  // common case (all finite) without the per-sample bookkeeping below.
-  const all = t.data;
-  let probe = 0;
-  for (let i = 0; i < all.length; i++) probe += all[i]! * 0;
-  if (probe === 0) return [];
   const n = t.shape[0] ?? 0;
   const per = n === 0 ? 0 : t.data.length / n;
   const bad: number[] = [];
-  for (let i = 0; i < n && bad.length < limit; i++) {
-    for (let j = i * per; j < (i + 1) * per; j++) {
-      if (!Number.isFinite(t.data[j]!)) {
-        bad.push(i);
-        break;
-      }
-    }
+  // One fast scan clears the common case (all finite); then sample by sample from each hit.
+  for (let from = 0; per > 0 && from < n && bad.length < limit; ) {
+    const at = firstNonFinite(t.data.subarray(from * per));
+    if (at < 0) break;
+    const sample = from + Math.floor(at / per);
+    bad.push(sample);
+    from = sample + 1;
   }
   return bad;
 }
