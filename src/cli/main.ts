@@ -3,16 +3,17 @@
 import { ConvscopeError } from '../errors.js';
 import { exitCodeFor, formatError, EXIT } from './exit.js';
 import type { CliIO, Command } from './io.js';
-import { commands } from './commands/index.js';
+import { commands, loadCommands } from './commands/index.js';
 
-function help(io: CliIO): void {
+async function help(io: CliIO): Promise<void> {
+  const all = await loadCommands();
   const lines = [
     'convscope: open a trained Keras CNN and see why it decides what it decides.',
     '',
     'Usage: convscope <command> [options]   (convscope help <command> for details)',
     '',
     'Commands:',
-    ...commands.map((c: Command) => `  ${c.name.padEnd(14)} ${c.summary}`),
+    ...all.map((c: Command) => `  ${c.name.padEnd(14)} ${c.summary}`),
     '',
     'Global options: --debug (show stack traces)',
   ];
@@ -26,8 +27,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   const name = args[0];
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const sub = commands.find((c) => c.name === args[1]);
-    if (sub !== undefined) io.stdout.write(`${sub.usage}\n`);
-    else help(io);
+    if (sub !== undefined) io.stdout.write(`${(await sub.load()).usage}\n`);
+    else await help(io);
     return EXIT.ok;
   }
   if (name === '--version' || name === 'version') {
@@ -35,16 +36,17 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.stdout.write(`convscope ${VERSION}\n`);
     return EXIT.ok;
   }
-  const command = commands.find((c) => c.name === name);
-  if (command === undefined) {
+  const entry = commands.find((c) => c.name === name);
+  if (entry === undefined) {
     io.stderr.write(`ArgumentError [BAD_ARGUMENT]: Unknown command '${name}'. Run 'convscope help' for the list.\n`);
     return EXIT.usage;
   }
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout.write(`${command.usage}\n`);
-    return EXIT.ok;
-  }
   try {
+    const command = await entry.load();
+    if (args.includes('--help') || args.includes('-h')) {
+      io.stdout.write(`${command.usage}\n`);
+      return EXIT.ok;
+    }
     return await command.run(args.slice(1), io);
   } catch (err) {
     io.stderr.write(formatError(err, debug));
