@@ -8,6 +8,7 @@
 // Run: node --import tsx bench/speed.ts [--quick] [--only forward,gradients,process,open,tsne,umap,memory]
 //        [--json bench/results.json] [--seconds 2] [--no-install] [--tsne-n 20000] [--umap-n 20000]
 // --quick: 5,000 points for t-SNE and UMAP, no 50,000-point memory runs, 1 s per rate.
+// --keep: leave the work directory (models, inputs, PyTorch weights) in place for profiling.
 // Figures, not assertions: the test suite holds no timed tests.
 
 import { spawnSync } from 'node:child_process';
@@ -615,7 +616,8 @@ writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`\n${markdownTable(rows)}`);
 for (const n of notes) console.log(`note: ${n}`);
 console.log(`load at the end ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}; JSON written to ${jsonPath}`);
-rmSync(work, { recursive: true, force: true });
+if (args.includes('--keep')) console.log(`work directory kept: ${work}`);
+else rmSync(work, { recursive: true, force: true });
 
 // ---------------------------------------------------------------------------------------------
 
