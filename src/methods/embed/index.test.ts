@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { embed, embedFeatures } from './index.js';
+import { typescriptBackend } from './backend.js';
 import { openModel } from '../../model/open.js';
 import type { Model } from '../../model/model.js';
 import { readNpy, toFloat32 } from '../../io/npy.js';
@@ -121,6 +122,13 @@ test('embed checks its arguments and cancels', { skip: !haveFixtures }, async ()
     await assert.rejects(embed(model, x, { method: 'pca', labels: new Int32Array(3) }), (e: unknown) => e instanceof ArgumentError && e.code === 'LABEL_MISMATCH');
     await assert.rejects(embed(model, x, { method: 'pca', n: 2, indices: [0, 1] }), (e: unknown) => e instanceof ArgumentError);
     await assert.rejects(embed(model, x, { method: 'tsne', indices: [0, 1, 2] }), (e: unknown) => e instanceof ArgumentError && /at least 4 samples/.test(e.message));
+    // A bad method option fails before the features are computed (no 'features' progress).
+    const stages: string[] = [];
+    const onProgress = (p: { stage: string }): void => void stages.push(p.stage);
+    await assert.rejects(embed(model, x, { method: 'umap', minDist: -1, onProgress }), (e: unknown) => e instanceof ArgumentError && /minDist/.test(e.message));
+    await assert.rejects(embed(model, x, { method: 'tsne', theta: 9, onProgress }), (e: unknown) => e instanceof ArgumentError && /theta/.test(e.message));
+    await assert.rejects(embed(model, x, { method: 'nope' as 'pca', onProgress }), (e: unknown) => e instanceof ArgumentError && /Unknown embedding method/.test(e.message));
+    assert.deepEqual(stages, []);
     const ac = new AbortController();
     ac.abort();
     await assert.rejects(embed(model, x, { method: 'pca', signal: ac.signal }), (e: unknown) => e instanceof CancelledError);
@@ -131,4 +139,25 @@ test('embed checks its arguments and cancels', { skip: !haveFixtures }, async ()
   } finally {
     await model.dispose();
   }
+});
+
+test('embedFeatures refuses a bad t-SNE or UMAP option before the backend searches for neighbours', async () => {
+  const { x } = clusters(60, 4, 3, 5);
+  const searches: number[] = [];
+  const backend = { ...typescriptBackend, name: 'counting', neighbors: (...args: Parameters<typeof typescriptBackend.neighbors>) => (searches.push(args[3]), typescriptBackend.neighbors(...args)) };
+  const bad = [
+    { method: 'tsne', theta: 5 },
+    { method: 'tsne', learningRate: -1 },
+    { method: 'tsne', nIterations: 0 },
+    { method: 'umap', minDist: -1 },
+    { method: 'umap', nEpochs: 0.5 },
+    { method: 'umap', nNeighbors: 1 },
+  ] as const;
+  for (const options of bad) {
+    await assert.rejects(embedFeatures(x, 60, 4, { ...options, backend }), ArgumentError, JSON.stringify(options));
+  }
+  assert.deepEqual(searches, [], 'no neighbour search ran');
+  // Good options still go through the backend's search.
+  await embedFeatures(x, 60, 4, { method: 'umap', nEpochs: 5, backend });
+  assert.equal(searches.length, 1);
 });

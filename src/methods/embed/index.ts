@@ -9,8 +9,8 @@ import { typescriptBackend, type EmbedBackend } from './backend.js';
 import { features, sampleBalanced } from './features.js';
 import { pca } from './pca.js';
 import { knnAccuracy } from './quality.js';
-import { TSNE_MIN_SAMPLES, clampPerplexity, tsne, tsneNeighborCount } from './tsne.js';
-import { UMAP_MIN_SAMPLES, umap } from './umap.js';
+import { checkTsneOptions, clampPerplexity, tsne, tsneNeighborCount, type TsneOptions } from './tsne.js';
+import { checkUmapOptions, umap, type UmapOptions } from './umap.js';
 import { checkMatrix, type EmbedProgressCallback, type FeatureMatrix } from './util.js';
 
 export { pca, type PcaOptions, type PcaResult, type PcaSolver } from './pca.js';
@@ -130,9 +130,41 @@ function refuseForeign(options: ProjectionOptions): void {
   }
 }
 
-/** A perplexity the neighbour search can be sized for (tsne() refuses the others). */
-function validPerplexity(p: number | undefined): boolean {
-  return p === undefined || (typeof p === 'number' && Number.isFinite(p) && p >= 1);
+/** The t-SNE options among `options` (those given, and the seed). */
+function tsneOptionsOf(options: ProjectionOptions): TsneOptions {
+  return {
+    seed: options.seed ?? 0,
+    ...(options.perplexity !== undefined ? { perplexity: options.perplexity } : {}),
+    ...(options.nIterations !== undefined ? { nIterations: options.nIterations } : {}),
+    ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
+    ...(options.theta !== undefined ? { theta: options.theta } : {}),
+    ...(options.init !== undefined ? { init: options.init } : {}),
+  };
+}
+
+/** The UMAP options among `options` (those given, and the seed). */
+function umapOptionsOf(options: ProjectionOptions): UmapOptions {
+  return {
+    seed: options.seed ?? 0,
+    ...(options.nNeighbors !== undefined ? { nNeighbors: options.nNeighbors } : {}),
+    ...(options.minDist !== undefined ? { minDist: options.minDist } : {}),
+    ...(options.nEpochs !== undefined ? { nEpochs: options.nEpochs } : {}),
+  };
+}
+
+/**
+ * Checks the method and its options for n rows (ArgumentError), before any work: feature
+ * extraction and neighbour searches are the expensive part, and a bad option must not wait for
+ * them to fail.
+ */
+function checkProjectionOptions(n: number, options: ProjectionOptions): void {
+  const { method } = options;
+  if (method !== 'pca' && method !== 'tsne' && method !== 'umap') {
+    throw new ArgumentError('BAD_ARGUMENT', `Unknown embedding method '${String(method)}'; choose 'pca', 'tsne' or 'umap'.`);
+  }
+  refuseForeign(options);
+  if (method === 'tsne') checkTsneOptions(n, tsneOptionsOf(options));
+  if (method === 'umap') checkUmapOptions(n, umapOptionsOf(options));
 }
 
 /**
@@ -141,10 +173,7 @@ function validPerplexity(p: number | undefined): boolean {
  */
 export async function embedFeatures(data: FeatureMatrix, n: number, d: number, options: ProjectionOptions): Promise<Projection> {
   const { method, seed = 0, signal, onProgress, labels = null, backend = typescriptBackend } = options;
-  if (method !== 'pca' && method !== 'tsne' && method !== 'umap') {
-    throw new ArgumentError('BAD_ARGUMENT', `Unknown embedding method '${String(method)}'; choose 'pca', 'tsne' or 'umap'.`);
-  }
-  refuseForeign(options);
+  checkProjectionOptions(n, options);
   checkMatrix(method, data, n, d);
   if (labels !== null && labels.length !== n) {
     throw new ArgumentError('LABEL_MISMATCH', `${labels.length} labels for ${n} feature rows; they must have the same length.`);
@@ -164,22 +193,10 @@ export async function embedFeatures(data: FeatureMatrix, n: number, d: number, o
     extra = { explainedVarianceRatio: ratio, explainedVariance: Array.from(r.explainedVariance) };
     resolved = { method, seed, n };
   } else if (method === 'tsne') {
-    // The backend finds the neighbours (tsne() checks the options and the size first when n is too small).
-    const neighbors = n >= TSNE_MIN_SAMPLES && validPerplexity(options.perplexity)
-      ? await backend.neighbors(data, n, d, tsneNeighborCount(clampPerplexity(options.perplexity ?? 30, n), n), run)
-      : undefined;
+    const tsneOptions = tsneOptionsOf(options);
+    const neighbors = await backend.neighbors(data, n, d, tsneNeighborCount(clampPerplexity(options.perplexity ?? 30, n), n), run);
     const gradient = backend.tsneGradient(n);
-    const r = await tsne(data, n, d, {
-      seed,
-      ...(neighbors !== undefined ? { neighbors } : {}),
-      ...(gradient !== null ? { gradient } : {}),
-      ...(options.perplexity !== undefined ? { perplexity: options.perplexity } : {}),
-      ...(options.nIterations !== undefined ? { nIterations: options.nIterations } : {}),
-      ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
-      ...(options.theta !== undefined ? { theta: options.theta } : {}),
-      ...(options.init !== undefined ? { init: options.init } : {}),
-      ...run,
-    });
+    const r = await tsne(data, n, d, { ...tsneOptions, neighbors, ...(gradient !== null ? { gradient } : {}), ...run });
     coordinates = r.embedding;
     axisLabels = ['t-SNE 1', 't-SNE 2'];
     extra = { kl: r.kl, iterations: r.iterations };
@@ -196,18 +213,9 @@ export async function embedFeatures(data: FeatureMatrix, n: number, d: number, o
       init: o.init === 'given' ? 'pca' : o.init,
     };
   } else {
-    const nNeighbors = options.nNeighbors ?? 15;
-    const neighbors = n >= UMAP_MIN_SAMPLES && Number.isInteger(nNeighbors) && nNeighbors >= 2
-      ? await backend.neighbors(data, n, d, Math.min(nNeighbors, n - 1) - 1, run)
-      : undefined;
-    const r = await umap(data, n, d, {
-      seed,
-      ...(neighbors !== undefined ? { neighbors } : {}),
-      ...(options.nNeighbors !== undefined ? { nNeighbors: options.nNeighbors } : {}),
-      ...(options.minDist !== undefined ? { minDist: options.minDist } : {}),
-      ...(options.nEpochs !== undefined ? { nEpochs: options.nEpochs } : {}),
-      ...run,
-    });
+    const umapOptions = umapOptionsOf(options);
+    const neighbors = await backend.neighbors(data, n, d, Math.min(options.nNeighbors ?? 15, n - 1) - 1, run);
+    const r = await umap(data, n, d, { ...umapOptions, neighbors, ...run });
     coordinates = r.embedding;
     axisLabels = ['UMAP 1', 'UMAP 2'];
     const o = r.options;
@@ -256,7 +264,6 @@ export async function embed(model: Model, x: Tensor, options: EmbedOptions): Pro
       details: { x: total, labels: labels.length },
     });
   }
-  refuseForeign(options);
   // 1. Sample.
   let indices: number[];
   if (options.indices !== undefined) {
@@ -269,6 +276,7 @@ export async function embed(model: Model, x: Tensor, options: EmbedOptions): Pro
     }
     indices = sampleBalanced(labels, n, seed, total);
   }
+  checkProjectionOptions(indices.length, options); // before the features are computed
   // 2. Features.
   const f = await features(model, x, {
     indices,

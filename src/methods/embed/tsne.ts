@@ -454,6 +454,21 @@ export interface TsneResult {
 }
 
 /**
+ * Checks t-SNE's options and sample count (ArgumentError), as `tsne` does before its neighbour
+ * search: callers that find the neighbours themselves call it first.
+ */
+export function checkTsneOptions(n: number, options: TsneOptions): void {
+  new Tsne(options, null); // the constructor checks the options and allocates nothing
+  checkTsneSamples(n);
+}
+
+function checkTsneSamples(n: number): void {
+  if (n < TSNE_MIN_SAMPLES) {
+    throw new ArgumentError('BAD_ARGUMENT', `t-SNE needs at least ${TSNE_MIN_SAMPLES} samples, got ${n}.`, { hint: 'Embed more samples, or use PCA.' });
+  }
+}
+
+/**
  * t-SNE of `features` (n x d, row-major) to 2-D, asynchronously: the neighbour search and the
  * iterations yield to the event loop about every `yieldEveryMs`, and `signal` cancels with
  * CancelledError. Deterministic for a given input and options (PCA init uses no randomness;
@@ -464,9 +479,7 @@ export async function tsne(features: FeatureMatrix, n: number, d: number, option
   const runner = options.gradient;
   const t = new Tsne(options, runner?.gradient ?? null); // checks the options before the neighbour search
   checkMatrix('tsne', features, n, d);
-  if (n < TSNE_MIN_SAMPLES) {
-    throw new ArgumentError('BAD_ARGUMENT', `t-SNE needs at least ${TSNE_MIN_SAMPLES} samples, got ${n}.`, { hint: 'Embed more samples, or use PCA.' });
-  }
+  checkTsneSamples(n);
   throwIfAborted(signal);
   const perp = clampPerplexity(options.perplexity ?? 30, n);
   const nb =

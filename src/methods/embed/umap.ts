@@ -359,13 +359,12 @@ function clip(x: number): number {
 }
 
 /**
- * UMAP of `features` (n x d, row-major) to 2-D. Deterministic for a given seed. The neighbour
- * search and the epochs yield to the event loop; `signal` cancels with CancelledError. (umap-js
- * builds its fuzzy graph synchronously: for 20k points that takes seconds without a yield.)
+ * Checks UMAP's options and sample count (ArgumentError), as `umap` does before its neighbour
+ * search: callers that find the neighbours themselves call it first, so that a bad option
+ * fails at once and not after the search.
  */
-export async function umap(features: FeatureMatrix, n: number, d: number, options: UmapOptions = {}): Promise<UmapResult> {
-  const { nNeighbors = 15, minDist = 0.1, spread = 1, seed = 0, signal, onProgress, neighbors, yieldEveryMs = DEFAULT_YIELD_MS } = options;
-  checkMatrix('umap', features, n, d);
+export function checkUmapOptions(n: number, options: Pick<UmapOptions, 'nNeighbors' | 'minDist' | 'spread' | 'nEpochs' | 'seed'>): void {
+  const { nNeighbors = 15, minDist = 0.1, spread = 1, seed = 0 } = options;
   if (n < UMAP_MIN_SAMPLES) {
     throw new ArgumentError('BAD_ARGUMENT', `UMAP needs at least ${UMAP_MIN_SAMPLES} samples, got ${n}.`, { hint: 'Embed more samples, or use PCA.' });
   }
@@ -375,6 +374,17 @@ export async function umap(features: FeatureMatrix, n: number, d: number, option
   if (minDist > spread) throw new ArgumentError('BAD_ARGUMENT', `minDist (${minDist}) must not exceed spread (${spread}).`);
   if (options.nEpochs !== undefined) checkNumber('nEpochs', options.nEpochs, 1, 1e6, true);
   checkNumber('seed', seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
+}
+
+/**
+ * UMAP of `features` (n x d, row-major) to 2-D. Deterministic for a given seed. The neighbour
+ * search and the epochs yield to the event loop; `signal` cancels with CancelledError. (umap-js
+ * builds its fuzzy graph synchronously: for 20k points that takes seconds without a yield.)
+ */
+export async function umap(features: FeatureMatrix, n: number, d: number, options: UmapOptions = {}): Promise<UmapResult> {
+  const { nNeighbors = 15, minDist = 0.1, spread = 1, seed = 0, signal, onProgress, neighbors, yieldEveryMs = DEFAULT_YIELD_MS } = options;
+  checkMatrix('umap', features, n, d);
+  checkUmapOptions(n, options);
   checkFinite('umap features', features, d);
   throwIfAborted(signal);
 
