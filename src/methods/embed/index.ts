@@ -130,27 +130,17 @@ function refuseForeign(options: ProjectionOptions): void {
   }
 }
 
-/** The t-SNE options among `options` (those given, and the seed). */
-function tsneOptionsOf(options: ProjectionOptions): TsneOptions {
-  return {
-    seed: options.seed ?? 0,
-    ...(options.perplexity !== undefined ? { perplexity: options.perplexity } : {}),
-    ...(options.nIterations !== undefined ? { nIterations: options.nIterations } : {}),
-    ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
-    ...(options.theta !== undefined ? { theta: options.theta } : {}),
-    ...(options.init !== undefined ? { init: options.init } : {}),
-  };
+/** The options among `keys` that `options` gives (undefined ones left out), and the seed. */
+function methodOptions<K extends (typeof TSNE_KEYS)[number] | (typeof UMAP_KEYS)[number]>(options: ProjectionOptions, keys: readonly K[]): Pick<ProjectionOptions, K> & { seed: number } {
+  const out: Partial<Pick<ProjectionOptions, K>> = {};
+  for (const k of keys) if (options[k] !== undefined) out[k] = options[k];
+  return { ...(out as Pick<ProjectionOptions, K>), seed: options.seed ?? 0 };
 }
 
-/** The UMAP options among `options` (those given, and the seed). */
-function umapOptionsOf(options: ProjectionOptions): UmapOptions {
-  return {
-    seed: options.seed ?? 0,
-    ...(options.nNeighbors !== undefined ? { nNeighbors: options.nNeighbors } : {}),
-    ...(options.minDist !== undefined ? { minDist: options.minDist } : {}),
-    ...(options.nEpochs !== undefined ? { nEpochs: options.nEpochs } : {}),
-  };
-}
+/** The t-SNE options among `options`. */
+const tsneOptionsOf = (options: ProjectionOptions): TsneOptions => methodOptions(options, TSNE_KEYS);
+/** The UMAP options among `options`. */
+const umapOptionsOf = (options: ProjectionOptions): UmapOptions => methodOptions(options, UMAP_KEYS);
 
 /**
  * Checks the method and its options for n rows (ArgumentError), before any work: feature
