@@ -186,7 +186,7 @@ test('an existing output is refused without --overwrite (exit 2, FILE_EXISTS), b
     const before = readFileSync(join(dir, 's.json'), 'utf8');
     const again = await runCli(argv, dir);
     assert.equal(again.code, 2);
-    assert.match(again.stderr, /FILE_EXISTS/);
+    assert.match(again.stderr, /FILE_EXISTS.*Output 's\.png' \(-o\) already exists/, 'names the output as given, with its flag');
     assert.match(again.stderr, /--overwrite/);
     assert.equal(again.stdout, '', 'nothing computed or printed');
     assert.equal(readFileSync(join(dir, 's.json'), 'utf8'), before);

@@ -5,7 +5,6 @@
 
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { stat } from 'node:fs/promises';
 import { bool, formatFlags, parseArgs, str, type FlagSpecs, type ParsedArgs } from './args.js';
 import { modelFlags, openModelFromArgs } from './common.js';
 import { dataFlags, loadData, pickInput, writeJsonOutput } from './data.js';
@@ -17,7 +16,7 @@ import { inputImage, type InputImage } from '../methods/inputs.js';
 import { sha256Hex, type Provenance } from '../methods/provenance.js';
 import type { Model } from '../model/model.js';
 import { figureFormat, writeFigure } from '../node/figure.js';
-import { checkOutputFolder } from '../node/files.js';
+import { preflightWrites } from '../node/files.js';
 import type { Tensor } from '../tensor.js';
 import type { InputFigureOptions } from '../render/figure-common.js';
 import { VERSION } from '../version.js';
@@ -75,13 +74,6 @@ export interface MethodCommandSpec {
   run(ctx: MethodContext): Promise<MethodOutput>;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** Refuses, before any work, outputs that exist (without --overwrite) or have no figure extension. */
 export async function preflightOutputs(args: ParsedArgs, io: CliIO): Promise<void> {
   const overwrite = bool(args, 'overwrite');
@@ -91,16 +83,10 @@ export async function preflightOutputs(args: ParsedArgs, io: CliIO): Promise<voi
   if (fig !== undefined && json !== undefined && json !== '-' && resolve(io.cwd, fig) === resolve(io.cwd, json)) {
     throw new ArgumentError('BAD_ARGUMENT', `-o and --json name the same file '${fig}'.`, { hint: 'Give the figure and the JSON different names.' });
   }
-  for (const [flag, path] of [['-o', fig], ['--json', json === '-' ? undefined : json]] as const) {
-    if (path !== undefined) await checkOutputFolder(resolve(io.cwd, path));
-    if (path === undefined || overwrite) continue;
-    if (await exists(resolve(io.cwd, path))) {
-      throw new ArgumentError('FILE_EXISTS', `Output '${path}' (${flag}) already exists; convscope does not overwrite files unasked.`, {
-        hint: 'Choose another name or pass --overwrite.',
-        details: { file: path },
-      });
-    }
-  }
+  const outputs = ([['-o', fig], ['--json', json === '-' ? undefined : json]] as const).map(([flag, path]) =>
+    path === undefined ? null : { path: resolve(io.cwd, path), shown: `'${path}' (${flag})` },
+  );
+  await preflightWrites(outputs, overwrite);
 }
 
 /** JSON of the picked input. */

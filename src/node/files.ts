@@ -75,30 +75,34 @@ export async function checkOutputFolder(path: string): Promise<void> {
   }
 }
 
+/** An output path, or the path with how messages name it (e.g. `'out.png' (-o)`: as given, with its flag). */
+export type OutputPath = string | { readonly path: string; readonly shown: string };
+
 /**
  * Checks outputs before any work: each one's folder exists and is writable, and (unless
  * `overwrite`) the file does not exist yet (FILE_EXISTS). Null entries are skipped.
  */
-export async function preflightWrites(paths: readonly (string | null)[], overwrite: boolean): Promise<void> {
+export async function preflightWrites(paths: readonly (OutputPath | null)[], overwrite: boolean): Promise<void> {
   for (const p of paths) {
     if (p === null) continue;
-    await checkOutputFolder(p);
+    await checkOutputFolder(typeof p === 'string' ? p : p.path);
     if (!overwrite) await refuseExisting([p]);
   }
 }
 
 /** Fails before any work when one of `paths` exists (writeFileAtomic checks again when writing). */
-export async function refuseExisting(paths: readonly (string | null)[]): Promise<void> {
+export async function refuseExisting(paths: readonly (OutputPath | null)[]): Promise<void> {
   for (const p of paths) {
     if (p === null) continue;
-    const exists = await stat(p).then(
+    const path = typeof p === 'string' ? p : p.path;
+    const exists = await stat(path).then(
       () => true,
       () => false,
     );
     if (exists) {
-      throw new ArgumentError('FILE_EXISTS', `Output '${p}' already exists; convscope does not overwrite files unasked.`, {
+      throw new ArgumentError('FILE_EXISTS', `Output ${typeof p === 'string' ? `'${p}'` : p.shown} already exists; convscope does not overwrite files unasked.`, {
         hint: 'Choose another name or pass --overwrite.',
-        details: { file: p },
+        details: { file: path },
       });
     }
   }
