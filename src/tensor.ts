@@ -1,6 +1,8 @@
 // A minimal plain-data tensor: row-major (C order) float32 values and a shape. Results and
 // engine inputs use it; it carries no engine state and can be posted to a worker as is.
 
+import { nativeByteSearch } from './bytes.js';
+
 /** A dense row-major float32 array with its shape. */
 export interface Tensor {
   readonly shape: readonly number[];
@@ -41,9 +43,6 @@ export function sliceRows(t: Tensor, start: number, end: number): Tensor {
 /** True where float32 values are stored little-endian (every platform Node and browsers run on). */
 const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
 
-/** A byte view with a native single-byte search (Node's Buffer#indexOf: memchr), or null. */
-type ByteSearch = Uint8Array & { indexOf(byte: number, from: number): number };
-
 /**
  * Index of the first NaN or infinite value of `data`, or -1.
  *
@@ -54,12 +53,11 @@ type ByteSearch = Uint8Array & { indexOf(byte: number, from: number): number };
  * a first, not yet optimised JavaScript loop over the values took 25-45 ms. Elsewhere, a loop.
  */
 export function firstNonFinite(data: Float32Array): number {
-  const B = (globalThis as { Buffer?: { from(a: ArrayBufferLike, o: number, l: number): ByteSearch } }).Buffer;
-  if (B === undefined || !LITTLE_ENDIAN) {
+  const bytes = LITTLE_ENDIAN ? nativeByteSearch(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) : null;
+  if (bytes === null) {
     for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return i;
     return -1;
   }
-  const bytes = B.from(data.buffer, data.byteOffset, data.byteLength);
   let first = -1;
   for (const high of [0x7f, 0xff]) {
     // Only bytes before the first hit so far can give an earlier one.

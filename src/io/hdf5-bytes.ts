@@ -2,6 +2,8 @@
 // and the size the superblock records, and the damage checks that keep HDF5 from looping forever
 // or allocating gigabytes on a damaged file (found by fuzzing). Pure functions of the bytes.
 
+import { nativeByteSearch } from '../bytes.js';
+
 /** The HDF5 file signature, `\x89HDF\r\n\x1a\n`. */
 export const HDF5_SIGNATURE: readonly number[] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -92,9 +94,8 @@ function horspool(bytes: Uint8Array, needle: Uint8Array): number[] {
  * 20-40 ms for the first, unoptimised run of a JavaScript loop); elsewhere findAllBytes.
  */
 export function indexOfAll(bytes: Uint8Array, needle: Uint8Array): number[] {
-  const B = (globalThis as { Buffer?: { from(a: ArrayBufferLike, o: number, l: number): Uint8Array & { indexOf(n: Uint8Array, from: number): number } } }).Buffer;
-  if (B === undefined || needle.length === 0) return findAllBytes(bytes, [needle])[0]!;
-  const view = B.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = needle.length === 0 ? null : nativeByteSearch(bytes);
+  if (view === null) return findAllBytes(bytes, [needle])[0]!;
   const out: number[] = [];
   for (let i = view.indexOf(needle, 0); i >= 0; i = view.indexOf(needle, i + 1)) out.push(i);
   return out;

@@ -78,6 +78,8 @@ export async function checkOutputFolder(path: string): Promise<void> {
 /** An output path, or the path with how messages name it (e.g. `'out.png' (-o)`: as given, with its flag). */
 export type OutputPath = string | { readonly path: string; readonly shown: string };
 
+const pathOf = (p: OutputPath): string => (typeof p === 'string' ? p : p.path);
+
 /**
  * Checks outputs before any work: each one's folder exists and is writable, and (unless
  * `overwrite`) the file does not exist yet (FILE_EXISTS). Null entries are skipped.
@@ -85,7 +87,7 @@ export type OutputPath = string | { readonly path: string; readonly shown: strin
 export async function preflightWrites(paths: readonly (OutputPath | null)[], overwrite: boolean): Promise<void> {
   for (const p of paths) {
     if (p === null) continue;
-    await checkOutputFolder(typeof p === 'string' ? p : p.path);
+    await checkOutputFolder(pathOf(p));
     if (!overwrite) await refuseExisting([p]);
   }
 }
@@ -94,7 +96,7 @@ export async function preflightWrites(paths: readonly (OutputPath | null)[], ove
 export async function refuseExisting(paths: readonly (OutputPath | null)[]): Promise<void> {
   for (const p of paths) {
     if (p === null) continue;
-    const path = typeof p === 'string' ? p : p.path;
+    const path = pathOf(p);
     const exists = await stat(path).then(
       () => true,
       () => false,

@@ -218,14 +218,7 @@ export class Tsne {
    */
   constructor(options: TsneOptions = {}, gradient: TsneGradient | null = null) {
     this.injected = gradient;
-    const { perplexity = 30, earlyExaggeration = 12, earlyExaggerationIterations = 250, learningRate = 'auto', nIterations = 1000, theta = 0.5, seed = 0 } = options;
-    checkNumber('perplexity', perplexity, 1);
-    checkNumber('earlyExaggeration', earlyExaggeration, 1);
-    checkNumber('nIterations', nIterations, 1, 1e7, true);
-    checkNumber('earlyExaggerationIterations', earlyExaggerationIterations, 0, nIterations, true);
-    if (learningRate !== 'auto') checkNumber('learningRate', learningRate, Number.MIN_VALUE);
-    checkNumber('theta', theta, 0, 1.5);
-    checkNumber('seed', seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
+    checkOptionValues(options);
     this.options = options;
   }
 
@@ -458,8 +451,20 @@ export interface TsneResult {
  * search: callers that find the neighbours themselves call it first.
  */
 export function checkTsneOptions(n: number, options: TsneOptions): void {
-  new Tsne(options, null); // the constructor checks the options and allocates nothing
+  checkOptionValues(options);
   checkTsneSamples(n);
+}
+
+/** Each option within its range (the Tsne constructor's check). */
+function checkOptionValues(options: TsneOptions): void {
+  const { perplexity = 30, earlyExaggeration = 12, earlyExaggerationIterations = 250, learningRate = 'auto', nIterations = 1000, theta = 0.5, seed = 0 } = options;
+  checkNumber('perplexity', perplexity, 1);
+  checkNumber('earlyExaggeration', earlyExaggeration, 1);
+  checkNumber('nIterations', nIterations, 1, 1e7, true);
+  checkNumber('earlyExaggerationIterations', earlyExaggerationIterations, 0, nIterations, true);
+  if (learningRate !== 'auto') checkNumber('learningRate', learningRate, Number.MIN_VALUE);
+  checkNumber('theta', theta, 0, 1.5);
+  checkNumber('seed', seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
 }
 
 function checkTsneSamples(n: number): void {
